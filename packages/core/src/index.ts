@@ -1,0 +1,40 @@
+/**
+ * @resource-guard/core: the framework-agnostic verifier behind the Express, Koa and Fastify adapters.
+ * This file is the whole public surface; everything else is internal.
+ */
+export { createVerifier } from "./create-verifier.js";
+export { assertAnyScope, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
+export {
+  BearerError,
+  type BearerErrorCode,
+  InsufficientScopeError,
+  INVALID_REQUEST_DESCRIPTIONS,
+  INVALID_TOKEN_DESCRIPTIONS,
+  InvalidRequestError,
+  type InvalidRequestReason,
+  InvalidTokenError,
+  type InvalidTokenReason,
+  KeysUnavailableError,
+  MissingCredentialsError,
+} from "./errors/bearer-error.js";
+export { formatChallenge } from "./errors/challenge.js";
+export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
+export type {
+  AuthResult,
+  ClaimPrimitive,
+  ClaimRule,
+  FetchLike,
+  IssuerOptions,
+  IssuerSettings,
+  JWTHeader,
+  JWTPayload,
+  KeyErrorEvent,
+  KeyFreshness,
+  RequestLike,
+  ScopeClaim,
+  ScopeReader,
+  SymmetricSecret,
+  TokenCacheOptions,
+  Verifier,
+  VerifierOptions,
+} from "./types.js";
