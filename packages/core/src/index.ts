@@ -3,13 +3,12 @@
  * This file is the whole public surface; everything else is internal.
  */
 export { createVerifier } from "./create-verifier.js";
-export { assertAnyScope, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export {
   BearerError,
   type BearerErrorCode,
-  InsufficientScopeError,
   INVALID_REQUEST_DESCRIPTIONS,
   INVALID_TOKEN_DESCRIPTIONS,
+  InsufficientScopeError,
   InvalidRequestError,
   type InvalidRequestReason,
   InvalidTokenError,
@@ -19,6 +18,7 @@ export {
 } from "./errors/bearer-error.js";
 export { formatChallenge } from "./errors/challenge.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
+export { assertAnyScope, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export type {
   AuthResult,
   ClaimPrimitive,

@@ -20,6 +20,7 @@ export const INVALID_REQUEST_DESCRIPTIONS = {
   malformed_token: "The bearer token has characters outside the b64token syntax",
   multiple_methods: "The token was sent by more than one method",
   multiple_headers: "More than one Authorization header was sent",
+  repeated_parameter: "The access_token parameter was sent more than once",
   token_too_large: "The bearer token is too large",
 } as const;
 
@@ -108,7 +109,11 @@ export class InvalidRequestError extends BearerError {
       message: description,
       code: "invalid_request",
       headers: {
-        "WWW-Authenticate": formatChallenge({ realm, error: "invalid_request", errorDescription: description }),
+        "WWW-Authenticate": formatChallenge({
+          realm,
+          error: "invalid_request",
+          errorDescription: description,
+        }),
       },
       reason,
     });
@@ -143,7 +148,11 @@ export class InsufficientScopeError extends BearerError {
       message: "The token lacks a scope this resource requires",
       code: "insufficient_scope",
       headers: {
-        "WWW-Authenticate": formatChallenge({ realm, error: "insufficient_scope", scope: required.join(" ") }),
+        "WWW-Authenticate": formatChallenge({
+          realm,
+          error: "insufficient_scope",
+          scope: required.join(" "),
+        }),
       },
       reason: "insufficient_scope",
     });

@@ -50,7 +50,8 @@ export function formatChallenge(params: ChallengeParams): string {
     ["scope", params.scope],
   ] as const) {
     if (value === undefined) continue;
-    if (!DESCRIPTION_CHARSET.test(value)) throw new TypeError(`resource-guard: ${name} holds characters RFC 6750 §3 forbids`);
+    if (!DESCRIPTION_CHARSET.test(value))
+      throw new TypeError(`resource-guard: ${name} holds characters RFC 6750 §3 forbids`);
     parts.push(`${name}=${quote(value)}`);
   }
   return parts.length === 0 ? "Bearer" : `Bearer ${parts.join(", ")}`;

@@ -1,0 +1,142 @@
+/**
+ * Stage 5 of 7: claims (RFC 7519 §4.1, RFC 9068 §4). Runs before the signature check, on claims that
+ * are not trusted yet: it only ever rejects, so an unsigned token learns nothing it could not guess,
+ * and an expired or foreign token costs no key lookup and no crypto.
+ */
+import { InvalidTokenError, type InvalidTokenReason } from "../errors/bearer-error.js";
+import type { ClaimTest, ResolvedIssuer } from "../options/resolved-options.js";
+import type { ClaimPrimitive, ClaimRule, JWTPayload } from "../types.js";
+
+const CLIENT_CLAIMS = ["client_id", "azp", "cid", "appid"] as const;
+
+function isPrimitive(value: unknown): value is ClaimPrimitive {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value);
+}
+
+/**
+ * The first moment (ms since the epoch) at which a fresh verification would call these claims expired
+ * or too old. The token cache stores it, so a cached token is never accepted for longer than a fresh
+ * verification would accept it.
+ */
+export function acceptedUntilMs(
+  claims: Readonly<JWTPayload>,
+  issuer: ResolvedIssuer,
+  toleranceSeconds: number,
+): number {
+  let until = ((claims.exp as number) + toleranceSeconds) * 1000;
+  if (issuer.maxTokenAge !== undefined) {
+    until = Math.min(until, ((claims.iat as number) + issuer.maxTokenAge + toleranceSeconds) * 1000);
+  }
+  return until;
+}
+
+/** Compiles one `requiredClaims` rule into a test, once, at construction. */
+export function compileClaimRule(name: string, rule: ClaimRule): ClaimTest {
+  if (rule === true) return (value) => value !== undefined;
+  if (typeof rule === "function") return rule;
+  if (isPrimitive(rule)) return (value) => value === rule;
+  if (Array.isArray(rule)) {
+    const accepted = new Set<unknown>(rule);
+    return (value) => isPrimitive(value) && accepted.has(value);
+  }
+  if (rule !== null && typeof rule === "object" && "includes" in rule) {
+    const wanted = Array.isArray(rule.includes) ? rule.includes : [rule.includes];
+    return (value) => {
+      // A string claim is read as a space-delimited list, as `scope` is (RFC 6749 §3.3).
+      const held: unknown[] =
+        typeof value === "string" ? value.split(" ") : Array.isArray(value) ? value : [];
+      return wanted.every((w) => held.includes(w));
+    };
+  }
+  throw new TypeError(
+    `resource-guard: "requiredClaims.${name}" must be true, a string/number/boolean, an array of them, { includes }, or a function`,
+  );
+}
+
+function fail(reason: InvalidTokenReason, realm: string | undefined, cause?: unknown): never {
+  throw new InvalidTokenError(reason, realm, cause);
+}
+
+function checkAudience(aud: unknown, accepted: ReadonlySet<string>, realm: string | undefined): void {
+  if (typeof aud === "string") {
+    if (accepted.has(aud)) return;
+  } else if (Array.isArray(aud)) {
+    let valid = true;
+    for (const value of aud) {
+      if (typeof value !== "string") valid = false;
+      else if (valid && accepted.has(value)) return;
+    }
+    if (!valid) fail("claim_type", realm);
+  } else if (aud !== undefined) {
+    fail("claim_type", realm);
+  }
+  fail("audience", realm);
+}
+
+function checkClient(
+  claims: Readonly<JWTPayload>,
+  allowed: ReadonlySet<string>,
+  realm: string | undefined,
+): void {
+  for (const name of CLIENT_CLAIMS) {
+    if (!Object.hasOwn(claims, name)) continue;
+    const value = claims[name];
+    if (typeof value === "string" && allowed.has(value)) return;
+    break;
+  }
+  fail("client", realm);
+}
+
+/**
+ * Checks time claims, audience, client and claim rules of `claims` for `issuer` at `nowMs`.
+ * `iss` was matched already (it chose `issuer`). Throws InvalidTokenError.
+ */
+export function checkClaims(
+  claims: Readonly<JWTPayload>,
+  issuer: ResolvedIssuer,
+  nowMs: number,
+  toleranceSeconds: number,
+  realm: string | undefined,
+  rejectDPoPBound: boolean,
+): void {
+  const now = nowMs / 1000;
+  const { exp, nbf, iat } = claims;
+  if (exp === undefined) fail("missing_exp", realm);
+  if (!isNumber(exp) || (nbf !== undefined && !isNumber(nbf)) || (iat !== undefined && !isNumber(iat))) {
+    fail("claim_type", realm);
+  }
+  // RFC 7519 §4.1.4: the current time MUST be before `exp`.
+  if (now >= exp + toleranceSeconds) fail("expired", realm);
+  if (nbf !== undefined && now + toleranceSeconds < nbf) fail("not_yet_valid", realm);
+  if (iat !== undefined && iat > now + toleranceSeconds) fail("issued_in_future", realm);
+  if (issuer.maxTokenAge !== undefined) {
+    if (iat === undefined) fail("missing_iat", realm);
+    if (now - iat > issuer.maxTokenAge + toleranceSeconds) fail("too_old", realm);
+  }
+  if (issuer.audience !== false) checkAudience(claims.aud, issuer.audience, realm);
+  else if (claims.aud !== undefined && typeof claims.aud !== "string" && !Array.isArray(claims.aud)) {
+    fail("claim_type", realm);
+  }
+  if (issuer.allowedClients !== undefined) checkClient(claims, issuer.allowedClients, realm);
+  for (const [name, test] of issuer.requiredClaims) {
+    const value = Object.hasOwn(claims, name) ? claims[name] : undefined;
+    let passed: boolean;
+    try {
+      passed = test(value, claims) === true;
+    } catch (error) {
+      // A throwing predicate is a rejection, never a 500.
+      fail("claim_rule", realm, error);
+    }
+    if (!passed) fail("claim_rule", realm);
+  }
+  // RFC 9449 §7.1: a DPoP-bound token presented as a plain bearer token must be refused.
+  if (rejectDPoPBound) {
+    const cnf = claims.cnf;
+    if (cnf !== null && typeof cnf === "object" && Object.hasOwn(cnf, "jkt"))
+      fail("sender_constrained", realm);
+  }
+}

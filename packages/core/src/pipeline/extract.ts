@@ -1,0 +1,97 @@
+/**
+ * Stage 1 of 7: find the bearer token in a request (RFC 6750 §2).
+ *
+ * - §2.1 `Authorization: Bearer 1*SP b64token`; the scheme is case-insensitive (RFC 7235 §2.1). A
+ *   header of another scheme is no bearer credentials at all (401 without an error code).
+ * - §2.2 the `access_token` form-body parameter and §2.3 the `access_token` query parameter, each
+ *   only when enabled: both leak tokens into logs and caches more easily than a header does.
+ * - §2: a token sent by more than one method is a malformed request (400).
+ */
+import { InvalidRequestError, MissingCredentialsError } from "../errors/bearer-error.js";
+import type { ResolvedOptions } from "../options/resolved-options.js";
+import type { RequestLike } from "../types.js";
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+type Options = Pick<ResolvedOptions, "realm" | "maxTokenLength" | "allowFormBodyToken" | "allowQueryToken">;
+
+function headerValue(headers: RequestLike["headers"] | Headers, name: string): string | string[] | undefined {
+  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
+  return (headers as RequestLike["headers"])[name];
+}
+
+/** Checks a token's syntax (from any method) and returns it. */
+function checkTokenSyntax(token: string, options: Options): string {
+  if (token === "") throw new InvalidRequestError("empty_token", options.realm);
+  if (token.length > options.maxTokenLength) throw new InvalidRequestError("token_too_large", options.realm);
+  if (!B64TOKEN.test(token)) throw new InvalidRequestError("malformed_token", options.realm);
+  return token;
+}
+
+function fromAuthorizationHeader(request: RequestLike, options: Options): string | undefined {
+  let value = headerValue(request.headers, "authorization");
+  if (Array.isArray(value)) {
+    if (value.length > 1) throw new InvalidRequestError("multiple_headers", options.realm);
+    value = value[0];
+  }
+  if (typeof value !== "string") return undefined;
+  const space = value.indexOf(" ");
+  const scheme = space === -1 ? value : value.slice(0, space);
+  if (scheme.length !== 6 || scheme.toLowerCase() !== "bearer") return undefined;
+  if (space === -1) throw new InvalidRequestError("empty_token", options.realm);
+  let start = space + 1;
+  while (value.charCodeAt(start) === 0x20) start++;
+  return checkTokenSyntax(value.slice(start), options);
+}
+
+/** Reads `access_token` from a parsed parameter object; undefined when absent. */
+function parameter(source: unknown, options: Options): string | undefined {
+  if (source === null || typeof source !== "object") return undefined;
+  let value: unknown;
+  if (source instanceof URLSearchParams) {
+    const all = source.getAll("access_token");
+    if (all.length === 0) return undefined;
+    value = all.length === 1 ? all[0] : all;
+  } else {
+    if (!Object.hasOwn(source, "access_token")) return undefined;
+    value = (source as Record<string, unknown>).access_token;
+  }
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new InvalidRequestError("repeated_parameter", options.realm);
+  if (typeof value !== "string") throw new InvalidRequestError("malformed_token", options.realm);
+  return checkTokenSyntax(value, options);
+}
+
+function isFormBody(request: RequestLike): boolean {
+  // RFC 6750 §2.2: only an application/x-www-form-urlencoded body of a non-GET request counts.
+  if (request.method === undefined || request.method.toUpperCase() === "GET") return false;
+  const type = headerValue(request.headers, "content-type");
+  return (
+    typeof type === "string" &&
+    type.toLowerCase().split(";")[0]?.trim() === "application/x-www-form-urlencoded"
+  );
+}
+
+/**
+ * Returns the one bearer token of `request`, or throws: 401 without an error code when there is
+ * none, 400 `invalid_request` when it is empty, malformed, too large, or sent more than once.
+ * @example const token = findBearerToken({ headers: req.headers }, options);
+ */
+export function findBearerToken(request: RequestLike, options: Options): string {
+  if (request === null || typeof request !== "object" || request.headers == null) {
+    throw new MissingCredentialsError(options.realm);
+  }
+  const fromHeader = fromAuthorizationHeader(request, options);
+  if (!options.allowFormBodyToken && !options.allowQueryToken) {
+    if (fromHeader === undefined) throw new MissingCredentialsError(options.realm);
+    return fromHeader;
+  }
+  const fromBody =
+    options.allowFormBodyToken && isFormBody(request) ? parameter(request.body, options) : undefined;
+  const fromQuery = options.allowQueryToken ? parameter(request.query, options) : undefined;
+  const found = [fromHeader, fromBody, fromQuery].filter((token) => token !== undefined);
+  if (found.length > 1) throw new InvalidRequestError("multiple_methods", options.realm);
+  if (found.length === 0) throw new MissingCredentialsError(options.realm);
+  return found[0] as string;
+}

@@ -1,0 +1,115 @@
+/**
+ * Stage 6 of 7: scopes. Reads what a token grants (RFC 6749 §3.3 `scope`, RFC 9068 / Okta / Entra
+ * `scp`, or any claim the user names: `roles`, `permissions`, Keycloak's nested roles) and checks a
+ * route's requirement against it. A scope matches only as a whole word, so `orders:readonly` never
+ * grants `orders:read`.
+ */
+import { InsufficientScopeError } from "../errors/bearer-error.js";
+import { isScopeToken } from "../errors/challenge.js";
+import type { AuthResult, JWTPayload, ScopeClaim, ScopeReader } from "../types.js";
+
+/** The verifier realm each AuthResult was produced under, so free functions can build its 403. */
+const realms = new WeakMap<AuthResult, string | undefined>();
+
+/** Records the realm for `auth`; called once by the verifier when it creates the result. */
+export function registerAuthRealm(auth: AuthResult, realm: string | undefined): void {
+  realms.set(auth, realm);
+}
+
+function addWords(value: unknown, into: Set<string>): void {
+  if (typeof value === "string") {
+    for (const word of value.split(" ")) if (word !== "") into.add(word);
+  } else if (Array.isArray(value)) {
+    for (const item of value) if (typeof item === "string" && item !== "") into.add(item);
+  } else if (value !== null && typeof value === "object") {
+    // ZITADEL-style role objects: the role names are the member names.
+    for (const name of Object.keys(value)) into.add(name);
+  }
+}
+
+function readPath(claims: Readonly<JWTPayload>, path: readonly string[]): unknown {
+  let value: unknown = claims;
+  for (const segment of path) {
+    // Own members only: a path like "constructor" must not reach Object.prototype.
+    if (value === null || typeof value !== "object" || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+/** Builds the function that reads scopes from claims, once, from the `scopeClaims` option. */
+export function compileScopeReader(
+  sources: readonly ScopeClaim[] | ScopeReader,
+): (claims: Readonly<JWTPayload>) => string[] {
+  if (typeof sources === "function") {
+    return (claims) => {
+      const set = new Set<string>();
+      addWords(sources(claims), set);
+      return [...set];
+    };
+  }
+  const compiled = sources.map((source) => {
+    if (Array.isArray(source)) return { name: undefined, path: source as readonly string[] };
+    const name = source as string;
+    return { name, path: name.includes(".") ? name.split(".") : undefined };
+  });
+  return (claims) => {
+    const set = new Set<string>();
+    for (const { name, path } of compiled) {
+      if (name !== undefined && Object.hasOwn(claims, name)) addWords(claims[name], set);
+      else if (path !== undefined) addWords(readPath(claims, path), set);
+    }
+    return [...set];
+  };
+}
+
+/**
+ * Validates a route's scope list once, where the route is declared: every entry must be one RFC 6749
+ * §3.3 scope-token, and the list must not be empty. Returns a frozen copy.
+ * @example const scopes = parseRequiredScopes(["orders:read"]);
+ */
+export function parseRequiredScopes(
+  scopes: readonly string[] | string,
+  what = "requireScopes",
+): readonly string[] {
+  const list = typeof scopes === "string" ? [scopes] : scopes;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TypeError(`resource-guard: ${what}() needs at least one scope, e.g. ${what}("orders:read")`);
+  }
+  for (const scope of list) {
+    if (typeof scope !== "string" || !isScopeToken(scope)) {
+      throw new TypeError(
+        `resource-guard: ${what}() got ${JSON.stringify(scope)}; a scope is one non-empty word without spaces, quotes or backslashes`,
+      );
+    }
+  }
+  return Object.freeze([...new Set(list)]);
+}
+
+function hasScope(auth: AuthResult, scope: string): boolean {
+  return auth.scopes.includes(scope);
+}
+
+function realmOf(auth: AuthResult): string | undefined {
+  return realms.has(auth) ? realms.get(auth) : "api";
+}
+
+/**
+ * Throws a 403 `insufficient_scope` unless `auth` holds every scope in `required`. The challenge's
+ * `scope` parameter lists all of `required` (RFC 6750 §3).
+ * @example assertScopes(auth, ["orders:read"]);
+ */
+export function assertScopes(auth: AuthResult, required: readonly string[]): void {
+  for (const scope of required) {
+    if (!hasScope(auth, scope)) throw new InsufficientScopeError(required, realmOf(auth));
+  }
+}
+
+/**
+ * Throws a 403 `insufficient_scope` unless `auth` holds at least one scope in `required`.
+ * @example assertAnyScope(auth, ["orders:read", "orders:admin"]);
+ */
+export function assertAnyScope(auth: AuthResult, required: readonly string[]): void {
+  for (const scope of required) if (hasScope(auth, scope)) return;
+  throw new InsufficientScopeError(required, realmOf(auth));
+}
