@@ -17,6 +17,7 @@ export {
   MissingCredentialsError,
 } from "./errors/bearer-error.js";
 export { formatChallenge } from "./errors/challenge.js";
+export * from "./presets/index.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
 export { assertAnyScope, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export type {
