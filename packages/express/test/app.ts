@@ -1,0 +1,74 @@
+/**
+ * The conformance app (test/conformance/harness.ts ROUTES) built with Express, for either major.
+ * Errors are left to Express's default handler, run as in production so no stack reaches a body.
+ */
+import { once } from "node:events";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { VerifierOptions } from "@resource-guard/core";
+import { bearerAuth, requireAnyScope, requireScopes } from "@resource-guard/express";
+import express5 from "express";
+import express4 from "express4";
+import { expect } from "vitest";
+import {
+  ANY_SCOPES,
+  BOTH_SCOPES,
+  type Harness,
+  ORDERS_SCOPES,
+  ROUTES,
+  STATUS_TEXT,
+} from "../../../test/conformance/harness.js";
+
+export type ExpressMajor = 4 | 5;
+type App = ReturnType<typeof express5>;
+
+/** A new Express app of the given major, in production mode (no stacks in error bodies). */
+export function createApp(major: ExpressMajor): App {
+  // The two @types majors differ in detail only; both apps are driven through the same calls here.
+  const app = major === 5 ? express5() : (express4() as unknown as App);
+  app.set("env", "production");
+  return app;
+}
+
+/** Listens on 127.0.0.1, port 0. */
+export async function listen(app: App): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = app.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The exact body Express's default handler (finalhandler) sends in production. */
+export function finalhandlerBody(status: number): string {
+  return (
+    '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Error</title>\n</head>\n<body>\n' +
+    `<pre>${STATUS_TEXT[status]}</pre>\n</body>\n</html>\n`
+  );
+}
+
+export function expressHarness(major: ExpressMajor): Harness {
+  return {
+    name: `express ${major}`,
+    async start(options: VerifierOptions) {
+      const app = createApp(major);
+      app.get(ROUTES.health, (req, res) => {
+        res.json({ route: ROUTES.health, authenticated: req.auth !== undefined });
+      });
+      app.use(bearerAuth(options));
+      const echo = (req: express5.Request, res: express5.Response) => {
+        res.json({ route: req.path, sub: req.auth?.claims.sub, scopes: req.auth?.scopes });
+      };
+      app.get(ROUTES.me, echo);
+      app.get(ROUTES.orders, requireScopes(...ORDERS_SCOPES), echo);
+      app.get(ROUTES.both, requireScopes([...BOTH_SCOPES]), echo);
+      app.get(ROUTES.any, requireAnyScope(...ANY_SCOPES), echo);
+      return listen(app);
+    },
+    expectErrorBody(body, contentType, expected) {
+      expect(contentType).toBe("text/html; charset=utf-8");
+      expect(body).toBe(finalhandlerBody(expected.status));
+    },
+  };
+}

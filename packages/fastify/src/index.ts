@@ -1,0 +1,168 @@
+/**
+ * @resource-guard/fastify: a Fastify 4 and 5 plugin over @resource-guard/core. It holds no
+ * verification logic: a hook hands the request to the core verifier and stores the result on
+ * `request.auth`; `app.requireScopes`, `app.requireAnyScope` and `app.requireClaims` build preHandlers
+ * that check it with core's assertions. Failures are core's HttpErrors thrown from hooks, so Fastify's
+ * error handling answers with their status and headers (RFC 6750 §3); the plugin never writes a reply.
+ *
+ * Wrapped in fastify-plugin, so the hook covers every route registered after it in the registering
+ * context and its children, and not sibling contexts. A route opts out with `config: { auth: false }`.
+ */
+import {
+  type AuthResult,
+  assertAnyScope,
+  assertScopes,
+  createVerifier,
+  InvalidTokenError,
+  type JWTPayload,
+  parseRequiredScopes,
+  type RequestLike,
+  type Verifier,
+  type VerifierOptions,
+} from "@resource-guard/core";
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
+
+/** A scope list: `requireScopes("a", "b")` or `requireScopes(["a", "b"])`. */
+export type ScopeArgs = readonly string[] | [readonly string[]];
+
+/** A claim predicate for `requireClaims`: return true to accept the token. */
+export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
+
+/** A preHandler built by `app.requireScopes` and its siblings. */
+export type AuthPreHandler = (request: FastifyRequest) => Promise<void>;
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The verified token; null on routes that opted out with `config: { auth: false }`. */
+    auth: AuthResult | null;
+  }
+  interface FastifyInstance {
+    /** A preHandler answering 403 `insufficient_scope` unless the token holds every listed scope. */
+    requireScopes(...scopes: ScopeArgs): AuthPreHandler;
+    /** A preHandler answering 403 `insufficient_scope` unless the token holds one listed scope. */
+    requireAnyScope(...scopes: ScopeArgs): AuthPreHandler;
+    /** A preHandler answering 401 `invalid_token` unless `check` returns true for the claims. */
+    requireClaims(check: ClaimCheck): AuthPreHandler;
+  }
+  interface FastifyContextConfig {
+    /** `false` lets the route through without a token (`request.auth` stays null). */
+    auth?: boolean;
+  }
+}
+
+/** Plugin options: every `createVerifier` option, or `{ verifier }` to share a built one. */
+export type ResourceGuardOptions = (VerifierOptions | { verifier: Verifier }) & {
+  /**
+   * The hook that authenticates. Default `onRequest` (before the body is parsed), or `preValidation`
+   * when `allowFormBodyToken` is set, because a form-body token (RFC 6750 §2.2) needs the parsed body.
+   */
+  hook?: "onRequest" | "preValidation";
+};
+
+// Options Fastify itself reads from `register(plugin, opts)`; core would refuse them as unknown.
+const FASTIFY_OPTION_NAMES = new Set(["prefix", "logLevel", "logSerializers"]);
+
+function toVerifier(options: Record<string, unknown>): Verifier {
+  if ("verifier" in options) {
+    const { verifier, ...rest } = options as { verifier?: Verifier };
+    if (typeof verifier?.authenticate !== "function") {
+      throw new TypeError(
+        "resource-guard: register(resourceGuard, { verifier }) needs a verifier made by createVerifier()",
+      );
+    }
+    if (Object.keys(rest).length > 0) {
+      throw new TypeError(
+        "resource-guard: the plugin takes either { verifier } or verifier options, not both",
+      );
+    }
+    return verifier;
+  }
+  return createVerifier(options as VerifierOptions);
+}
+
+// The realm of the verifier that produced each result, for the 401 that `requireClaims` answers with.
+const realms = new WeakMap<AuthResult, string | undefined>();
+
+function flatten(args: ScopeArgs): readonly string[] {
+  return args.length === 1 && Array.isArray(args[0])
+    ? (args[0] as readonly string[])
+    : (args as readonly string[]);
+}
+
+// Core reads `query` only when allowQueryToken is on. It is parsed from the raw URL, so a custom
+// `querystringParser` cannot change what counts as an `access_token` parameter.
+function toRequestLike(request: FastifyRequest): RequestLike {
+  return {
+    headers: request.headers,
+    method: request.method,
+    body: request.body,
+    get query() {
+      const at = request.url.indexOf("?");
+      return at === -1 ? null : new URLSearchParams(request.url.slice(at + 1));
+    },
+  };
+}
+
+// Fastify 5 (and 4.10+) expose the route config on routeOptions; older 4.x only on context.
+function authDisabled(request: FastifyRequest): boolean {
+  const legacy = request as unknown as { context?: { config?: { auth?: boolean } } };
+  const config = request.routeOptions?.config ?? legacy.context?.config;
+  return config?.auth === false;
+}
+
+const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
+  const own: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (!FASTIFY_OPTION_NAMES.has(name) && name !== "hook") own[name] = value;
+  }
+  const verifier = toVerifier(own);
+  const hook = options.hook ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
+
+  // null, never an object: a decorated object would be shared by every request.
+  app.decorateRequest("auth", null);
+  app.addHook(hook, async (request: FastifyRequest) => {
+    if (authDisabled(request)) return;
+    const auth = await verifier.authenticate(toRequestLike(request));
+    realms.set(auth, verifier.realm);
+    request.auth = auth;
+  });
+
+  const guard = (what: string, check: (auth: AuthResult) => void): AuthPreHandler => {
+    return async (request) => {
+      if (request.auth === null || request.auth === undefined) {
+        throw new Error(
+          `resource-guard: ${what}() found no request.auth; the route has config.auth false or the plugin is not registered in its context`,
+        );
+      }
+      check(request.auth);
+    };
+  };
+  app.decorate("requireScopes", function requireScopes(this: FastifyInstance, ...scopes: ScopeArgs) {
+    const required = parseRequiredScopes(flatten(scopes), "requireScopes");
+    return guard("requireScopes", (auth) => assertScopes(auth, required));
+  });
+  app.decorate("requireAnyScope", function requireAnyScope(this: FastifyInstance, ...scopes: ScopeArgs) {
+    const required = parseRequiredScopes(flatten(scopes), "requireAnyScope");
+    return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
+  });
+  app.decorate("requireClaims", function requireClaims(this: FastifyInstance, check: ClaimCheck) {
+    if (typeof check !== "function")
+      throw new TypeError("resource-guard: requireClaims() needs a predicate function");
+    return guard("requireClaims", (auth) => {
+      if (check(auth.claims, auth) !== true)
+        throw new InvalidTokenError("claim_rule", realms.has(auth) ? realms.get(auth) : "api");
+    });
+  });
+};
+
+/**
+ * The plugin. Every route registered after it in that context requires a valid bearer token.
+ * @example
+ * await app.register(resourceGuard, { issuer: "https://idp.example.com", audience: "https://api.example.com" });
+ * app.get("/orders", { preHandler: app.requireScopes("orders:read") }, handler);
+ */
+export const resourceGuard = fp(plugin, { fastify: "4.x || 5.x", name: "@resource-guard/fastify" });
+export default resourceGuard;
+
+export type { AuthResult, Verifier, VerifierOptions } from "@resource-guard/core";

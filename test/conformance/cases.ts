@@ -1,0 +1,387 @@
+/**
+ * The one conformance table: request in, status + parsed `WWW-Authenticate` + body out. Every row of
+ * the contract's error table (CONTRACT.md "Errors") is here, plus valid tokens of each algorithm,
+ * all-of and any-of scopes, whole-word scope matching, the route opt-out and the 503 path. The same
+ * rows run against core and against every adapter on every supported major; a difference is a failure.
+ */
+import {
+  type BearerErrorCode,
+  INVALID_REQUEST_DESCRIPTIONS,
+  INVALID_TOKEN_DESCRIPTIONS,
+  type InvalidRequestReason,
+  type InvalidTokenReason,
+} from "@resource-guard/core";
+import { SignJWT } from "jose";
+import { type Alg, makeKey, type TestIdp, type TestKey } from "../support/idp.js";
+import { ANY_SCOPES, BOTH_SCOPES, type EchoBody, ORDERS_SCOPES, ROUTES } from "./harness.js";
+
+/** The audience every harness app is configured with. */
+export const AUDIENCE = "https://orders.api.test";
+export const SUBJECT = "user-1";
+/** The harness verifiers refuse longer tokens (a small bound, so the test stays under header limits). */
+export const MAX_TOKEN_LENGTH = 4096;
+
+export interface SignOptions {
+  /** Sign with the IdP's key of this algorithm (default RS256). */
+  alg?: Alg;
+  /** Sign with this key instead (it need not be published). */
+  key?: TestKey;
+  header?: Record<string, unknown>;
+  /** Sign as this IdP (default the healthy one). */
+  idp?: TestIdp;
+}
+
+export interface Fixture {
+  /** The healthy IdP, publishing one key each of RS256, PS256, ES256 and EdDSA. */
+  idp: TestIdp;
+  /** An IdP whose discovery and JWKS answer 500 from the start. */
+  down: TestIdp;
+  /** A token from `idp` with `sub` and `aud` set; claims given here override (undefined removes). */
+  sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
+}
+
+export interface CaseRequest {
+  /** Path and query, e.g. `/orders?access_token=…`. */
+  path: string;
+  authorization?: string;
+  /** The credential sent, so the suite can check that no response echoes it. */
+  token?: string;
+}
+
+export type Expected =
+  | { status: 200; body: EchoBody | { route: string; authenticated: boolean } }
+  | {
+      status: 400 | 401 | 403;
+      code: BearerErrorCode | undefined;
+      message: string;
+      /** The auth-params of the one `Bearer` challenge, exactly. */
+      challenge: Record<string, string>;
+    }
+  | { status: 503; code: undefined; message: string };
+
+export interface Case {
+  name: string;
+  /** Which app answers: the one whose IdP works (default) or the one whose IdP is down. */
+  app?: "up" | "down";
+  request(f: Fixture): Promise<CaseRequest>;
+  expect: Expected;
+}
+
+const REALM = "api";
+
+function bearer(token: string, path: string = ROUTES.me): CaseRequest {
+  return { path, authorization: `Bearer ${token}`, token };
+}
+
+function ok(route: string, scopes: readonly string[] = []): Expected {
+  return { status: 200, body: { route, sub: SUBJECT, scopes } };
+}
+
+function noCredentials(): Expected {
+  return {
+    status: 401,
+    code: undefined,
+    message: "Bearer authentication is required",
+    challenge: { realm: REALM },
+  };
+}
+
+function invalidRequest(reason: InvalidRequestReason): Expected {
+  const description = INVALID_REQUEST_DESCRIPTIONS[reason];
+  return {
+    status: 400,
+    code: "invalid_request",
+    message: description,
+    challenge: { realm: REALM, error: "invalid_request", error_description: description },
+  };
+}
+
+function invalidToken(reason: InvalidTokenReason): Expected {
+  const description = INVALID_TOKEN_DESCRIPTIONS[reason];
+  return {
+    status: 401,
+    code: "invalid_token",
+    message: description,
+    challenge: { realm: REALM, error: "invalid_token", error_description: description },
+  };
+}
+
+function insufficientScope(required: readonly string[]): Expected {
+  return {
+    status: 403,
+    code: "insufficient_scope",
+    message: "The token lacks a scope this resource requires",
+    challenge: { realm: REALM, error: "insufficient_scope", scope: required.join(" ") },
+  };
+}
+
+const keysUnavailable: Expected = {
+  status: 503,
+  code: undefined,
+  message: "The signing keys are unavailable; try again later",
+};
+
+const now = () => Math.floor(Date.now() / 1000);
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
+export const CASES: readonly Case[] = [
+  // No bearer credentials at all: 401 without an error code.
+  { name: "no Authorization header", request: async () => ({ path: ROUTES.me }), expect: noCredentials() },
+  {
+    name: "another scheme (Basic)",
+    request: async () => ({ path: ROUTES.me, authorization: "Basic dXNlcjpwYXNz", token: "dXNlcjpwYXNz" }),
+    expect: noCredentials(),
+  },
+  {
+    name: "a scheme that only starts with Bearer",
+    request: async (f) => ({ path: ROUTES.me, authorization: `Bearerx ${await f.sign()}` }),
+    expect: noCredentials(),
+  },
+  {
+    name: "no token on a scoped route",
+    request: async () => ({ path: ROUTES.orders }),
+    expect: noCredentials(),
+  },
+  {
+    name: "no token on an any-of route",
+    request: async () => ({ path: ROUTES.any }),
+    expect: noCredentials(),
+  },
+  {
+    name: "a query parameter that is not access_token",
+    request: async (f) => {
+      const token = await f.sign();
+      return { path: `${ROUTES.me}?access_token%5Bx%5D=${token}`, token };
+    },
+    expect: noCredentials(),
+  },
+
+  // Malformed request: 400 invalid_request.
+  {
+    name: "Bearer without a token",
+    request: async () => ({ path: ROUTES.me, authorization: "Bearer" }),
+    expect: invalidRequest("empty_token"),
+  },
+  {
+    name: "a token with characters outside b64token",
+    request: async () => bearer("abc$def"),
+    expect: invalidRequest("malformed_token"),
+  },
+  {
+    name: "two tokens in one header",
+    request: async () => bearer("abc def"),
+    expect: invalidRequest("malformed_token"),
+  },
+  {
+    name: "a token longer than maxTokenLength",
+    request: async () => bearer("a".repeat(MAX_TOKEN_LENGTH + 1)),
+    expect: invalidRequest("token_too_large"),
+  },
+  {
+    name: "a token in the header and the query",
+    request: async (f) => {
+      const token = await f.sign();
+      return { ...bearer(token), path: `${ROUTES.me}?access_token=${token}` };
+    },
+    expect: invalidRequest("multiple_methods"),
+  },
+
+  // Bad token: 401 invalid_token.
+  {
+    name: "a token that is not a JWS",
+    request: async () => bearer("abc.def.ghi"),
+    expect: invalidToken("malformed"),
+  },
+  { name: "a token without dots", request: async () => bearer("abcdef"), expect: invalidToken("malformed") },
+  {
+    name: "a bad signature (unpublished key under a published kid)",
+    request: async (f) => bearer(await f.sign({}, { key: await makeKey("RS256", f.idp.keys[0]?.kid) })),
+    expect: invalidToken("signature"),
+  },
+  {
+    name: "an expired token",
+    request: async (f) => bearer(await f.sign({ iat: now() - 600, exp: now() - 60 })),
+    expect: invalidToken("expired"),
+  },
+  {
+    name: "a token without exp",
+    request: async (f) => bearer(await f.sign({ exp: undefined })),
+    expect: invalidToken("missing_exp"),
+  },
+  {
+    name: "a token not valid yet (nbf)",
+    request: async (f) => bearer(await f.sign({ nbf: now() + 120 })),
+    expect: invalidToken("not_yet_valid"),
+  },
+  {
+    name: "a token issued in the future (iat)",
+    request: async (f) => bearer(await f.sign({ iat: now() + 120, exp: now() + 600 })),
+    expect: invalidToken("issued_in_future"),
+  },
+  {
+    name: "a token from another issuer",
+    request: async (f) => bearer(await f.sign({ iss: "https://other.idp.test" })),
+    expect: invalidToken("issuer"),
+  },
+  {
+    name: "a token for another audience",
+    request: async (f) => bearer(await f.sign({ aud: "https://other.api.test" })),
+    expect: invalidToken("audience"),
+  },
+  {
+    name: "an HS256 token",
+    request: async (f) => {
+      const token = await new SignJWT({ sub: SUBJECT, aud: AUDIENCE, iss: f.idp.issuer, exp: now() + 300 })
+        .setProtectedHeader({ alg: "HS256", kid: f.idp.keys[0]?.kid })
+        .sign(new TextEncoder().encode("a-shared-secret-of-32-bytes-long!"));
+      return bearer(token);
+    },
+    expect: invalidToken("algorithm"),
+  },
+  {
+    // An Unsecured JWS (RFC 7515 §A.5) has an empty signature part, which is not a JWS we accept at all.
+    name: "an unsigned token (alg none, empty signature)",
+    request: async (f) =>
+      bearer(
+        `${b64url({ alg: "none" })}.${b64url({ sub: SUBJECT, aud: AUDIENCE, iss: f.idp.issuer, exp: now() + 300 })}.`,
+      ),
+    expect: invalidToken("malformed"),
+  },
+  {
+    name: "alg none with a signature part",
+    request: async (f) =>
+      bearer(
+        `${b64url({ alg: "none" })}.${b64url({ sub: SUBJECT, aud: AUDIENCE, iss: f.idp.issuer, exp: now() + 300 })}.c2ln`,
+      ),
+    expect: invalidToken("algorithm"),
+  },
+  {
+    name: "a token whose kid is unknown",
+    request: async (f) => bearer(await f.sign({}, { key: await makeKey("RS256", "no-such-kid") })),
+    expect: invalidToken("unknown_key"),
+  },
+  {
+    name: "an RS256 token under the kid of the EC key",
+    request: async (f) => {
+      const ec = f.idp.keys.find((k) => k.alg === "ES256");
+      const rsa = await makeKey("RS256", ec?.kid);
+      return bearer(await f.sign({}, { key: rsa }));
+    },
+    expect: invalidToken("key_mismatch"),
+  },
+
+  // Valid tokens of each algorithm.
+  ...(["RS256", "PS256", "ES256", "EdDSA"] as const).map(
+    (alg): Case => ({
+      name: `a valid ${alg} token`,
+      request: async (f) => bearer(await f.sign({}, { alg })),
+      expect: ok(ROUTES.me),
+    }),
+  ),
+  {
+    name: "the scheme in lower case",
+    request: async (f) => {
+      const token = await f.sign();
+      return { path: ROUTES.me, authorization: `bearer ${token}`, token };
+    },
+    expect: ok(ROUTES.me),
+  },
+  {
+    name: "a token in the query alone (allowQueryToken)",
+    request: async (f) => {
+      const token = await f.sign();
+      return { path: `${ROUTES.me}?access_token=${token}`, token };
+    },
+    expect: ok(ROUTES.me),
+  },
+
+  // Scopes: all-of, any-of, whole words, scope and scp.
+  {
+    name: "all-of: the one required scope",
+    request: async (f) => bearer(await f.sign({ scope: "profile orders:read" }), ROUTES.orders),
+    expect: ok(ROUTES.orders, ["profile", "orders:read"]),
+  },
+  {
+    name: "all-of: scopes from an scp array",
+    request: async (f) => bearer(await f.sign({ scp: ["orders:read"] }), ROUTES.orders),
+    expect: ok(ROUTES.orders, ["orders:read"]),
+  },
+  {
+    name: "all-of: another scope only",
+    request: async (f) => bearer(await f.sign({ scope: "orders:write" }), ROUTES.orders),
+    expect: insufficientScope(ORDERS_SCOPES),
+  },
+  {
+    name: "all-of: no scope claim",
+    request: async (f) => bearer(await f.sign(), ROUTES.orders),
+    expect: insufficientScope(ORDERS_SCOPES),
+  },
+  {
+    name: "whole words: orders:read-all is not orders:read",
+    request: async (f) => bearer(await f.sign({ scope: "orders:read-all" }), ROUTES.orders),
+    expect: insufficientScope(ORDERS_SCOPES),
+  },
+  {
+    name: "whole words: a prefix is not the scope",
+    request: async (f) => bearer(await f.sign({ scope: "orders:rea" }), ROUTES.orders),
+    expect: insufficientScope(ORDERS_SCOPES),
+  },
+  {
+    name: "all-of: both required scopes",
+    request: async (f) => bearer(await f.sign({ scope: "orders:write orders:read" }), ROUTES.both),
+    expect: ok(ROUTES.both, ["orders:write", "orders:read"]),
+  },
+  {
+    name: "all-of: one of two required scopes",
+    request: async (f) => bearer(await f.sign({ scope: "orders:read" }), ROUTES.both),
+    expect: insufficientScope(BOTH_SCOPES),
+  },
+  {
+    name: "any-of: the second scope",
+    request: async (f) => bearer(await f.sign({ scope: "orders:admin" }), ROUTES.any),
+    expect: ok(ROUTES.any, ["orders:admin"]),
+  },
+  {
+    name: "any-of: none of the scopes",
+    request: async (f) => bearer(await f.sign({ scope: "orders:readonly orders:administrator" }), ROUTES.any),
+    expect: insufficientScope(ANY_SCOPES),
+  },
+
+  // The route opt-out.
+  {
+    name: "opt-out: no token",
+    request: async () => ({ path: ROUTES.health }),
+    expect: { status: 200, body: { route: ROUTES.health, authenticated: false } },
+  },
+  {
+    name: "opt-out: a malformed header is not looked at",
+    request: async () => bearer("abc def", ROUTES.health),
+    expect: { status: 200, body: { route: ROUTES.health, authenticated: false } },
+  },
+  {
+    name: "opt-out: a bad token is not looked at",
+    request: async () => bearer("abc.def.ghi", ROUTES.health),
+    expect: { status: 200, body: { route: ROUTES.health, authenticated: false } },
+  },
+
+  // Keys cannot be had: 503 with Retry-After, never invalid_token.
+  {
+    name: "IdP down when cold: a well-formed token",
+    app: "down",
+    request: async (f) => bearer(await f.sign({ iss: f.down.issuer }, { idp: f.down })),
+    expect: keysUnavailable,
+  },
+  {
+    name: "IdP down when cold: a scoped route",
+    app: "down",
+    request: async (f) =>
+      bearer(await f.sign({ iss: f.down.issuer, scope: "orders:read" }, { idp: f.down }), ROUTES.orders),
+    expect: keysUnavailable,
+  },
+  {
+    name: "IdP down: no token still answers 401",
+    app: "down",
+    request: async () => ({ path: ROUTES.me }),
+    expect: noCredentials(),
+  },
+];

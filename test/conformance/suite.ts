@@ -1,0 +1,110 @@
+/**
+ * Runs the conformance table (cases.ts) against one harness: it starts two real IdPs on 127.0.0.1 (a
+ * healthy one publishing RS256, PS256, ES256 and EdDSA keys, and one that answers 500 from the start),
+ * starts the harness app once against each, sends every case over real HTTP with node's fetch, and
+ * compares status, the parsed `WWW-Authenticate` auth-params, `Retry-After` and the body.
+ */
+import type { VerifierOptions } from "@resource-guard/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestIdp, type TestIdp } from "../support/idp.js";
+import { AUDIENCE, CASES, type Case, type Fixture, MAX_TOKEN_LENGTH, SUBJECT } from "./cases.js";
+import { parseChallenges } from "./challenge-parser.js";
+import type { Harness, RunningApp } from "./harness.js";
+
+/** The options every harness verifier is built with; `issuer` is filled in per IdP. */
+export function conformanceOptions(idp: TestIdp): VerifierOptions {
+  return {
+    issuer: idp.issuer,
+    audience: AUDIENCE,
+    allowQueryToken: true,
+    maxTokenLength: MAX_TOKEN_LENGTH,
+    // Keep the 503 path quick: a cold, failing IdP is given up on fast and retried after 1 s.
+    timeoutMs: 1000,
+    maxBackoffMs: 1000,
+  };
+}
+
+async function send(app: RunningApp, request: Awaited<ReturnType<Case["request"]>>) {
+  const headers: Record<string, string> = {};
+  if (request.authorization !== undefined) headers.authorization = request.authorization;
+  const res = await fetch(app.url + request.path, { headers });
+  return { res, text: await res.text() };
+}
+
+/** Declares one vitest `describe` that runs every case against `harness`. */
+export function runConformance(harness: Harness): void {
+  describe(`conformance: ${harness.name}`, () => {
+    let idp: TestIdp;
+    let down: TestIdp;
+    let up: RunningApp;
+    let failing: RunningApp;
+    let fixture: Fixture;
+
+    beforeAll(async () => {
+      idp = await startTestIdp({ algs: ["RS256", "PS256", "ES256", "EdDSA"] });
+      down = await startTestIdp();
+      down.fault = "status-500";
+      up = await harness.start(conformanceOptions(idp));
+      failing = await harness.start(conformanceOptions(down));
+      fixture = {
+        idp,
+        down,
+        sign: (claims = {}, options = {}) => {
+          const signer = options.idp ?? idp;
+          const key =
+            options.key ?? (options.alg ? signer.keys.find((k) => k.alg === options.alg) : undefined);
+          if (options.alg && !key) throw new Error(`the test IdP has no ${options.alg} key`);
+          const signOptions = {
+            ...(key ? { key } : {}),
+            ...(options.header ? { header: options.header } : {}),
+          };
+          return signer.sign({ sub: SUBJECT, aud: AUDIENCE, ...claims }, signOptions);
+        },
+      };
+    });
+
+    afterAll(async () => {
+      await up?.close();
+      await failing?.close();
+      await idp?.close();
+      await down?.close();
+    });
+
+    it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, testCase) => {
+      const request = await testCase.request(fixture);
+      const { res, text } = await send(testCase.app === "down" ? failing : up, request);
+      const expected = testCase.expect;
+      const challenge = res.headers.get("www-authenticate");
+
+      expect(res.status).toBe(expected.status);
+      // No response ever echoes the credential it was sent.
+      if (request.token !== undefined && request.token.length >= 6) expect(text).not.toContain(request.token);
+
+      if (expected.status === 200) {
+        expect(challenge).toBeNull();
+        expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+        expect(JSON.parse(text)).toEqual(expected.body);
+        return;
+      }
+      harness.expectErrorBody(text, res.headers.get("content-type"), expected);
+      if (expected.status === 503) {
+        // RFC 6750 has no challenge for an outage; Retry-After (RFC 9110 §10.2.3) says when to retry.
+        expect(challenge).toBeNull();
+        expect(res.headers.get("retry-after")).toMatch(/^[1-9][0-9]*$/);
+        return;
+      }
+      expect(res.headers.get("retry-after")).toBeNull();
+      expect(challenge).not.toBeNull();
+      expect(parseChallenges(challenge as string)).toEqual([
+        { scheme: "Bearer", params: expected.challenge },
+      ]);
+    });
+
+    it("fetched the healthy IdP's keys once for the whole table", () => {
+      // One verifier per app, built at start-up and reused: discovery once, and the JWKS once plus the
+      // single refetch allowed for the unknown kid.
+      expect(idp.metadataHits).toBe(1);
+      expect(idp.jwksHits).toBeLessThanOrEqual(2);
+    });
+  });
+}
