@@ -1,0 +1,83 @@
+/**
+ * Starts one of the three example orders APIs in this process, on 127.0.0.1, so the demo and its
+ * tests run the very code a newcomer copies from examples/<framework>. Each framework is loaded only
+ * when it is asked for.
+ */
+import { once } from "node:events";
+import { createServer, type RequestListener } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { VerifierOptions } from "@resource-guard/core";
+
+export const FRAMEWORKS = ["express", "koa", "fastify"] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+export interface RunningApi {
+  readonly framework: Framework;
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Type guard for the `--framework` flag. */
+export function isFramework(name: string): name is Framework {
+  return (FRAMEWORKS as readonly string[]).includes(name);
+}
+
+/**
+ * Builds the example API for `framework` with `options` and listens on 127.0.0.1:`port`.
+ *
+ * @example
+ * const api = await startOrdersApi("koa", { issuer, audience, clockTolerance: 0 });
+ * await fetch(`${api.url}/health`);
+ * await api.close();
+ */
+export async function startOrdersApi(
+  framework: Framework,
+  options: VerifierOptions,
+  port = 0,
+): Promise<RunningApi> {
+  switch (framework) {
+    case "express": {
+      const { createApp } = await import("../../express/src/app.js");
+      return listen(framework, createApp(options), port);
+    }
+    case "koa": {
+      const { createApp } = await import("../../koa/src/app.js");
+      return listen(framework, createApp(options).callback(), port);
+    }
+    case "fastify": {
+      const { createApp } = await import("../../fastify/src/app.js");
+      const app = await createApp(options);
+      await app.listen({ port, host: "127.0.0.1" });
+      const address = app.server.address() as AddressInfo;
+      return {
+        framework,
+        url: `http://127.0.0.1:${address.port}`,
+        close: () => app.close(),
+      };
+    }
+  }
+}
+
+async function listen(framework: Framework, handler: RequestListener, port: number): Promise<RunningApi> {
+  const server = createServer(handler);
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  server.listen(port, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address() as AddressInfo;
+  return {
+    framework,
+    url: `http://127.0.0.1:${address.port}`,
+    async close() {
+      const closed = once(server, "close");
+      server.close();
+      // Keep-alive connections from the demo's own fetch calls would otherwise hold the server open.
+      for (const socket of sockets) socket.destroy();
+      await closed;
+    },
+  };
+}
