@@ -1,0 +1,151 @@
+/**
+ * The apps the interop suites drive: the conformance app (test/conformance/harness.ts `ROUTES`)
+ * served by core alone over node:http and by each adapter through its own harness
+ * (packages/<adapter>/test/app.ts), so a vendor's tokens are judged by exactly the code paths users
+ * run. `/me` accepts any valid token and echoes `sub` and the scopes read; `/orders` needs
+ * `orders:read`. Helpers here call an app over real HTTP and assert the exact status, challenge and
+ * body (each framework's default error body, checked by its harness).
+ */
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  assertScopes,
+  createVerifier,
+  INVALID_TOKEN_DESCRIPTIONS,
+  type InvalidTokenReason,
+  parseRequiredScopes,
+  type VerifierOptions,
+} from "@resource-guard/core";
+import { expect } from "vitest";
+import { expressHarness } from "../../packages/express/test/app.js";
+import { koaHarness } from "../../packages/koa/test/app.js";
+import { type Harness, ORDERS_SCOPES, ROUTES, type RunningApp } from "../conformance/harness.js";
+
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8" })
+    .end(JSON.stringify(body));
+}
+
+/** Core without an adapter: what a user of another framework would write. */
+export const coreHarness: Harness = {
+  name: "core",
+  async start(options: VerifierOptions) {
+    const verifier = createVerifier(options);
+    const orders = parseRequiredScopes(ORDERS_SCOPES);
+    const handle = async (req: IncomingMessage, res: ServerResponse) => {
+      const path = new URL(req.url ?? "/", "http://localhost").pathname;
+      try {
+        const auth = await verifier.authenticate({ headers: req.headers, method: req.method });
+        if (path === ROUTES.orders) assertScopes(auth, orders);
+        reply(res, 200, { route: path, sub: auth.claims.sub, scopes: auth.scopes });
+      } catch (err) {
+        const e = err as {
+          status?: number;
+          headers?: Record<string, string>;
+          code?: string;
+          message: string;
+        };
+        if (typeof e.status !== "number") return reply(res, 500, { message: "Internal Server Error" });
+        reply(res, e.status, { code: e.code ?? null, message: e.message }, e.headers);
+      }
+    };
+    const server = createServer((req, res) => {
+      handle(req, res).catch(() => res.destroy());
+    });
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  },
+  expectErrorBody(body, contentType, expected) {
+    expect(contentType).toMatch(/^application\/json/);
+    expect(JSON.parse(body)).toEqual({ code: expected.code ?? null, message: expected.message });
+  },
+};
+
+/** Core and every adapter, each on its current major. */
+export const HARNESSES: readonly Harness[] = [coreHarness, expressHarness(5), koaHarness(3)];
+
+export interface Response {
+  status: number;
+  challenge: string | null;
+  contentType: string | null;
+  body: string;
+}
+
+/** GETs `path` on the app with the token as a bearer credential. */
+export async function call(app: RunningApp, path: string, token: string): Promise<Response> {
+  const res = await fetch(app.url + path, { headers: { authorization: `Bearer ${token}` } });
+  return {
+    status: res.status,
+    challenge: res.headers.get("www-authenticate"),
+    contentType: res.headers.get("content-type"),
+    body: await res.text(),
+  };
+}
+
+/** Asserts that `/me` accepts the token, with exactly these `sub` and scopes. */
+export async function expectAccepted(
+  app: RunningApp,
+  token: string,
+  expected: { sub: string | undefined; scopes: readonly string[] },
+  path: string = ROUTES.me,
+): Promise<void> {
+  const res = await call(app, path, token);
+  expect(res.status).toBe(200);
+  expect(res.challenge).toBeNull();
+  const body = JSON.parse(res.body) as { route: string; sub: string | undefined; scopes: string[] };
+  expect({ ...body, scopes: [...body.scopes].sort() }).toEqual({
+    route: path,
+    sub: expected.sub,
+    scopes: [...expected.scopes].sort(),
+  });
+}
+
+/** Asserts a 401 `invalid_token` with the fixed description of `reason`. */
+export async function expectInvalidToken(
+  harness: Harness,
+  app: RunningApp,
+  token: string,
+  reason: InvalidTokenReason,
+  path: string = ROUTES.me,
+): Promise<void> {
+  const res = await call(app, path, token);
+  const description = INVALID_TOKEN_DESCRIPTIONS[reason];
+  expect({ status: res.status, challenge: res.challenge }).toEqual({
+    status: 401,
+    challenge: `Bearer realm="api", error="invalid_token", error_description="${description}"`,
+  });
+  harness.expectErrorBody(res.body, res.contentType, {
+    status: 401,
+    message: description,
+    code: "invalid_token",
+  });
+}
+
+/** Asserts that `/orders` answers 403 `insufficient_scope` naming `orders:read`. */
+export async function expectInsufficientScope(
+  harness: Harness,
+  app: RunningApp,
+  token: string,
+): Promise<void> {
+  const res = await call(app, ROUTES.orders, token);
+  expect({ status: res.status, challenge: res.challenge }).toEqual({
+    status: 403,
+    challenge: `Bearer realm="api", error="insufficient_scope", scope="${ORDERS_SCOPES.join(" ")}"`,
+  });
+  harness.expectErrorBody(res.body, res.contentType, {
+    status: 403,
+    message: "The token lacks a scope this resource requires",
+    code: "insufficient_scope",
+  });
+}
