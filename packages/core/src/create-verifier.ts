@@ -16,7 +16,7 @@ import { lookUpKeys } from "./pipeline/key-lookup.js";
 import { toBearerError } from "./pipeline/map-error.js";
 import { assertAnyScope, assertScopes, registerAuthRealm } from "./pipeline/scopes.js";
 import { checkHeader, verifySignature } from "./pipeline/verify.js";
-import type { AuthResult, RequestLike, Verifier, VerifierOptions } from "./types.js";
+import type { AuthResult, RequestLike, Verifier, VerifierOptions, VerifierStats } from "./types.js";
 
 /** One key source per distinct key set: issuers sharing a `jwksUri` share its cache and fetches. */
 function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
@@ -107,7 +107,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const nowMs = now();
     if (cache !== undefined) {
       const hit = cache.get(token, nowMs);
-      if (hit !== undefined) return hit;
+      if (hit !== undefined) {
+        hit.source.refreshIfStale(nowMs);
+        return hit.auth;
+      }
     }
     const decoded = decodeUntrusted(token, realm);
     const iss = decoded.claims.iss;
@@ -120,12 +123,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
       );
     checkHeader(decoded.header, issuer, realm);
     checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm, rejectDPoPBoundTokens);
-    let candidates = lookUpKeys(sources.get(issuer.issuer) as KeySource, decoded.header);
+    const source = sources.get(issuer.issuer) as KeySource;
+    let candidates = lookUpKeys(source, decoded.header);
     if (candidates instanceof Promise) candidates = await candidates;
     const key = verifySignature(decoded, candidates, realm);
     const auth = createAuthResult(token, decoded, issuer);
     registerAuthRealm(auth, realm);
-    cache?.set(token, auth, acceptedUntilMs(decoded.claims, issuer, clockTolerance), key);
+    cache?.set(token, {
+      auth,
+      untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
+      key,
+      source,
+    });
     return auth;
   }
 
@@ -140,6 +149,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return Object.freeze({
     realm,
     verify,
+    stats(): VerifierStats {
+      return {
+        cachedTokens: cache?.size ?? 0,
+        cachedTokenBytes: cache?.byteSize ?? 0,
+        cacheHits: cache?.hits ?? 0,
+      };
+    },
     async authenticate(request: RequestLike): Promise<AuthResult> {
       let token: string;
       try {

@@ -17,9 +17,9 @@ export {
   MissingCredentialsError,
 } from "./errors/bearer-error.js";
 export { formatChallenge } from "./errors/challenge.js";
-export * from "./presets/index.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
 export { assertAnyScope, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
+export * from "./presets/index.js";
 export type {
   AuthResult,
   ClaimPrimitive,
@@ -38,4 +38,5 @@ export type {
   TokenCacheOptions,
   Verifier,
   VerifierOptions,
+  VerifierStats,
 } from "./types.js";

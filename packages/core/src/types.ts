@@ -193,4 +193,15 @@ export interface Verifier {
   warmup(): Promise<void>;
   /** The realm this verifier's challenges carry (adapters need it to build a 401 of their own). */
   readonly realm: string | undefined;
+  /** Counters for monitoring: what the verified-token cache holds and how often it answered. */
+  stats(): VerifierStats;
+}
+
+export interface VerifierStats {
+  /** Verified tokens held in the cache now (never more than `tokenCache.maxEntries`). */
+  cachedTokens: number;
+  /** Characters of token text held (never more than `tokenCache.maxBytes`). */
+  cachedTokenBytes: number;
+  /** Verifications answered from the cache since the verifier was built. */
+  cacheHits: number;
 }

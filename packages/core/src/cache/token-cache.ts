@@ -9,17 +9,23 @@
  * entries and in token bytes, evicting the oldest first.
  */
 import type { KeyRecord } from "../keys/import-key.js";
+import type { KeySource } from "../keys/key-source.js";
 import type { AuthResult } from "../types.js";
 
-interface Entry {
+export interface TokenCacheEntry {
   readonly auth: AuthResult;
   readonly untilMs: number;
+  /** The key that verified the token; once it is retired the entry is dropped. */
   readonly key: KeyRecord;
+  /** Its key set, so a hit can still start a due refresh (which is what retires keys). */
+  readonly source: KeySource;
 }
 
 export class TokenCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, TokenCacheEntry>();
   private bytes = 0;
+  /** Lookups answered from the cache. */
+  hits = 0;
 
   constructor(
     private readonly maxEntries: number,
@@ -36,20 +42,21 @@ export class TokenCache {
     return this.bytes;
   }
 
-  get(token: string, nowMs: number): AuthResult | undefined {
+  get(token: string, nowMs: number): TokenCacheEntry | undefined {
     const entry = this.entries.get(token);
     if (entry === undefined) return undefined;
     if (nowMs >= entry.untilMs || entry.key.retired) {
       this.remove(token);
       return undefined;
     }
-    return entry.auth;
+    this.hits++;
+    return entry;
   }
 
-  set(token: string, auth: AuthResult, untilMs: number, key: KeyRecord): void {
+  set(token: string, entry: TokenCacheEntry): void {
     if (token.length > this.maxBytes) return;
     this.remove(token);
-    this.entries.set(token, { auth, untilMs, key });
+    this.entries.set(token, entry);
     this.bytes += token.length;
     while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
       const oldest = this.entries.keys().next().value as string;

@@ -24,6 +24,8 @@ const MAX_KEYS = 100;
 export interface KeySource {
   /** Keys that may have signed a token with this `kid`: synchronous when known, a promise when a fetch is needed. */
   getKeys(kid: string | undefined): readonly KeyRecord[] | Promise<readonly KeyRecord[]>;
+  /** Starts a background refresh when the keys are past their freshness (cache hits call this). */
+  refreshIfStale(nowMs: number): void;
   /** Loads the keys now; rejects with a KeyFetchError whose message says what is wrong. */
   warmup(): Promise<void>;
 }
@@ -51,6 +53,7 @@ export class SecretKeySource implements KeySource {
   getKeys(): readonly KeyRecord[] {
     return this.keys;
   }
+  refreshIfStale(): void {}
   async warmup(): Promise<void> {}
 }
 
@@ -76,6 +79,10 @@ export class JwksKeySource implements KeySource {
     if (now > this.freshUntil) this.refreshInBackground(now);
     const found = this.match(kid);
     return found.length > 0 ? found : this.afterMiss(kid, now);
+  }
+
+  refreshIfStale(nowMs: number): void {
+    if (this.loaded && nowMs > this.freshUntil) this.refreshInBackground(nowMs);
   }
 
   async warmup(): Promise<void> {

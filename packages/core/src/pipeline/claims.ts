@@ -65,12 +65,13 @@ function checkAudience(aud: unknown, accepted: ReadonlySet<string>, realm: strin
   if (typeof aud === "string") {
     if (accepted.has(aud)) return;
   } else if (Array.isArray(aud)) {
-    let valid = true;
+    // RFC 7519 §4.1.3: an array of StringOrURI values; any other member makes the claim malformed.
+    let found = false;
     for (const value of aud) {
-      if (typeof value !== "string") valid = false;
-      else if (valid && accepted.has(value)) return;
+      if (typeof value !== "string") fail("claim_type", realm);
+      if (accepted.has(value)) found = true;
     }
-    if (!valid) fail("claim_type", realm);
+    if (found) return;
   } else if (aud !== undefined) {
     fail("claim_type", realm);
   }

@@ -1,0 +1,124 @@
+import { createVerifier } from "@resource-guard/core";
+import { describe, expect, it } from "vitest";
+
+const base = { issuer: "https://idp.example.com", audience: "api" };
+const JWT_LIKE = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiJ4In0.c2ln";
+
+// A token that passes extraction reaches decoding, which fails here with "issuer": that tells the
+// extraction outcome apart from every extraction error.
+async function outcome(
+  verifier: ReturnType<typeof createVerifier>,
+  request: Parameters<typeof verifier.authenticate>[0],
+) {
+  const error = await verifier.authenticate(request).then(
+    () => undefined,
+    (e: unknown) => e as { status: number; code?: string; reason: string; headers: Record<string, string> },
+  );
+  return error && { status: error.status, code: error.code, reason: error.reason };
+}
+
+describe("findBearerToken (RFC 6750 §2)", () => {
+  const verifier = createVerifier(base);
+
+  it("takes the token from an Authorization: Bearer header, scheme in any case", async () => {
+    for (const scheme of ["Bearer", "bearer", "BEARER", "bEaReR"]) {
+      expect(await outcome(verifier, { headers: { authorization: `${scheme} ${JWT_LIKE}` } })).toEqual({
+        status: 401,
+        code: "invalid_token",
+        reason: "issuer",
+      });
+    }
+    expect(await outcome(verifier, { headers: { authorization: `Bearer   ${JWT_LIKE}` } })).toMatchObject({
+      reason: "issuer",
+    });
+  });
+
+  it("treats no header, and other schemes, as no bearer credentials", async () => {
+    const none = { status: 401, code: undefined, reason: "no_credentials" };
+    expect(await outcome(verifier, { headers: {} })).toEqual(none);
+    expect(await outcome(verifier, { headers: { authorization: "Basic dXNlcjpwYXNz" } })).toEqual(none);
+    expect(await outcome(verifier, { headers: { authorization: `DPoP ${JWT_LIKE}` } })).toEqual(none);
+    expect(await outcome(verifier, { headers: { authorization: `Bearertoken` } })).toEqual(none);
+  });
+
+  it("answers 400 invalid_request for an empty, malformed, oversized or repeated token", async () => {
+    const bad = (reason: string) => ({ status: 400, code: "invalid_request", reason });
+    expect(await outcome(verifier, { headers: { authorization: "Bearer" } })).toEqual(bad("empty_token"));
+    expect(await outcome(verifier, { headers: { authorization: "Bearer a b" } })).toEqual(
+      bad("malformed_token"),
+    );
+    expect(await outcome(verifier, { headers: { authorization: 'Bearer ab"c' } })).toEqual(
+      bad("malformed_token"),
+    );
+    expect(await outcome(verifier, { headers: { authorization: "Bearer ==abc" } })).toEqual(
+      bad("malformed_token"),
+    );
+    expect(await outcome(verifier, { headers: { authorization: `Bearer ${"a".repeat(16_385)}` } })).toEqual(
+      bad("token_too_large"),
+    );
+    expect(await outcome(verifier, { headers: { authorization: ["Bearer a", "Bearer b"] } })).toEqual(
+      bad("multiple_headers"),
+    );
+  });
+
+  it("accepts every b64token character, leaving JWS syntax to the decoder (401, not 400)", async () => {
+    expect(await outcome(verifier, { headers: { authorization: "Bearer abc-._~+/==" } })).toEqual({
+      status: 401,
+      code: "invalid_token",
+      reason: "malformed",
+    });
+  });
+
+  it("ignores query and form-body tokens unless enabled", async () => {
+    expect(await outcome(verifier, { headers: {}, query: { access_token: JWT_LIKE } })).toMatchObject({
+      reason: "no_credentials",
+    });
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    expect(
+      await outcome(verifier, { headers: form, method: "POST", body: { access_token: JWT_LIKE } }),
+    ).toMatchObject({
+      reason: "no_credentials",
+    });
+  });
+
+  it("reads the query and form-body methods when enabled, and refuses more than one method", async () => {
+    const open = createVerifier({ ...base, allowQueryToken: true, allowFormBodyToken: true });
+    const form = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" };
+    expect(await outcome(open, { headers: {}, query: { access_token: JWT_LIKE } })).toMatchObject({
+      reason: "issuer",
+    });
+    expect(
+      await outcome(open, { headers: {}, query: new URLSearchParams({ access_token: JWT_LIKE }) }),
+    ).toMatchObject({ reason: "issuer" });
+    expect(
+      await outcome(open, { headers: form, method: "POST", body: { access_token: JWT_LIKE } }),
+    ).toMatchObject({ reason: "issuer" });
+    // RFC 6750 §2.2: not from a GET body, not from a JSON body.
+    expect(
+      await outcome(open, { headers: form, method: "GET", body: { access_token: JWT_LIKE } }),
+    ).toMatchObject({ reason: "no_credentials" });
+    expect(
+      await outcome(open, {
+        headers: { "content-type": "application/json" },
+        method: "POST",
+        body: { access_token: JWT_LIKE },
+      }),
+    ).toMatchObject({ reason: "no_credentials" });
+    expect(
+      await outcome(open, {
+        headers: { authorization: `Bearer ${JWT_LIKE}` },
+        query: { access_token: JWT_LIKE },
+      }),
+    ).toEqual({ status: 400, code: "invalid_request", reason: "multiple_methods" });
+    expect(await outcome(open, { headers: {}, query: { access_token: [JWT_LIKE, JWT_LIKE] } })).toMatchObject(
+      {
+        status: 400,
+        reason: "repeated_parameter",
+      },
+    );
+    expect(await outcome(open, { headers: {}, query: { access_token: "" } })).toMatchObject({
+      status: 400,
+      reason: "empty_token",
+    });
+  });
+});
