@@ -101,46 +101,42 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
 
-  async function verifyToken(token: string): Promise<AuthResult> {
-    if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
-    if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
-    const nowMs = now();
-    if (cache !== undefined) {
-      const hit = cache.get(token, nowMs);
-      if (hit !== undefined) {
-        hit.source.refreshIfStale(nowMs);
-        return hit.auth;
-      }
-    }
-    const decoded = decodeUntrusted(token, realm);
-    const iss = decoded.claims.iss;
-    // The issuer is matched before anything is fetched: a foreign `iss` causes no network request.
-    const issuer = typeof iss === "string" ? issuers.get(iss) : undefined;
-    if (issuer === undefined)
-      throw new InvalidTokenError(
-        iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
-        realm,
-      );
-    checkHeader(decoded.header, issuer, realm);
-    checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm, rejectDPoPBoundTokens);
-    const source = sources.get(issuer.issuer) as KeySource;
-    let candidates = lookUpKeys(source, decoded.header);
-    if (candidates instanceof Promise) candidates = await candidates;
-    const key = verifySignature(decoded, candidates, realm);
-    const auth = createAuthResult(token, decoded, issuer);
-    registerAuthRealm(auth, realm);
-    cache?.set(token, {
-      auth,
-      untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
-      key,
-      source,
-    });
-    return auth;
-  }
-
   async function verify(token: string): Promise<AuthResult> {
     try {
-      return await verifyToken(token);
+      if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
+      if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
+      const nowMs = now();
+      if (cache !== undefined) {
+        const hit = cache.get(token, nowMs);
+        if (hit !== undefined) {
+          hit.source.refreshIfStale(nowMs);
+          return hit.auth;
+        }
+      }
+      const decoded = decodeUntrusted(token, realm);
+      const iss = decoded.claims.iss;
+      // The issuer is matched before anything is fetched: a foreign `iss` causes no network request.
+      const issuer = typeof iss === "string" ? issuers.get(iss) : undefined;
+      if (issuer === undefined)
+        throw new InvalidTokenError(
+          iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
+          realm,
+        );
+      checkHeader(decoded.header, issuer, realm);
+      checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm, rejectDPoPBoundTokens);
+      const source = sources.get(issuer.issuer) as KeySource;
+      let candidates = lookUpKeys(source, decoded.header);
+      if (candidates instanceof Promise) candidates = await candidates;
+      const key = verifySignature(decoded, candidates, realm);
+      const auth = createAuthResult(token, decoded, issuer);
+      registerAuthRealm(auth, realm);
+      cache?.set(token, {
+        auth,
+        untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
+        key,
+        source,
+      });
+      return auth;
     } catch (error) {
       throw toBearerError(error, realm);
     }
