@@ -22,10 +22,15 @@ import {
 export type ExpressMajor = 4 | 5;
 type App = ReturnType<typeof express5>;
 
+/** The express module of the given major. The two @types majors differ in detail only, so both are
+ * driven through Express 5's types here; types.test-d.ts checks the adapter against each. */
+export function expressOf(major: ExpressMajor): typeof express5 {
+  return major === 5 ? express5 : (express4 as unknown as typeof express5);
+}
+
 /** A new Express app of the given major, in production mode (no stacks in error bodies). */
 export function createApp(major: ExpressMajor): App {
-  // The two @types majors differ in detail only; both apps are driven through the same calls here.
-  const app = major === 5 ? express5() : (express4() as unknown as App);
+  const app = expressOf(major)();
   app.set("env", "production");
   return app;
 }

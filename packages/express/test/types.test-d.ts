@@ -1,0 +1,55 @@
+/**
+ * Type tests: `req.auth` is typed through the global Express.Request augmentation, and the
+ * middleware fits `app.use` / `app.get` of both @types/express 5 and 4 without casts.
+ */
+import type { AuthResult } from "@resource-guard/core";
+import { bearerAuth, requireAnyScope, requireClaims, requireScopes } from "@resource-guard/express";
+import express5 from "express";
+import express4 from "express4";
+import { describe, expectTypeOf, it } from "vitest";
+
+const options = { issuer: "https://idp.example.com", audience: "https://api.example.com" };
+
+describe("express types", () => {
+  it("types req.auth on Express 5", () => {
+    const app = express5();
+    app.use(bearerAuth(options));
+    app.get("/orders", requireScopes("orders:read"), (req, res) => {
+      expectTypeOf(req.auth).toEqualTypeOf<AuthResult | undefined>();
+      expectTypeOf(req.auth?.scopes).toEqualTypeOf<readonly string[] | undefined>();
+      res.json(req.auth?.claims.sub);
+    });
+    const router = express5.Router();
+    router.get(
+      "/any",
+      requireAnyScope(["a", "b"]),
+      requireClaims((claims) => claims.sub === "x"),
+      (req) => {
+        expectTypeOf(req.auth).toEqualTypeOf<AuthResult | undefined>();
+      },
+    );
+  });
+
+  it("types req.auth on Express 4", () => {
+    const app = express4();
+    app.use(bearerAuth(options));
+    app.get("/orders", requireScopes("orders:read", "orders:write"), (req, res) => {
+      expectTypeOf(req.auth).toEqualTypeOf<AuthResult | undefined>();
+      res.json(req.auth?.claims.sub);
+    });
+    const router = express4.Router();
+    router.use(bearerAuth(options));
+  });
+
+  it("types the arguments", () => {
+    requireScopes("a", "b");
+    requireScopes(["a", "b"]);
+    expectTypeOf(requireScopes("a")).toEqualTypeOf(requireAnyScope(["a"]));
+    // @ts-expect-error a scope is a string
+    requireScopes(1);
+    // @ts-expect-error unknown verifier options are refused by the types too
+    bearerAuth({ ...options, clockTolerence: 5 });
+    // @ts-expect-error the predicate receives claims and returns a boolean
+    requireClaims((claims: string) => claims);
+  });
+});

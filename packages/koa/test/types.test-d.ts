@@ -1,0 +1,46 @@
+/**
+ * Type tests: `ctx.state.auth` is typed through Koa's DefaultState augmentation, in plain Koa
+ * middleware and in @koa/router handlers, and the middleware fits `app.use` and router methods.
+ */
+import Router from "@koa/router";
+import type { AuthResult } from "@resource-guard/core";
+import { bearerAuth, requireAnyScope, requireClaims, requireScopes } from "@resource-guard/koa";
+import Koa from "koa";
+import { describe, expectTypeOf, it } from "vitest";
+
+const options = { issuer: "https://idp.example.com", audience: "https://api.example.com" };
+
+describe("koa types", () => {
+  it("types ctx.state.auth in app middleware and router handlers", () => {
+    const app = new Koa();
+    app.use(bearerAuth(options));
+    app.use(async (ctx, next) => {
+      expectTypeOf(ctx.state.auth).toEqualTypeOf<AuthResult | undefined>();
+      await next();
+    });
+    const router = new Router();
+    router.get("/orders", requireScopes("orders:read"), (ctx) => {
+      expectTypeOf(ctx.state.auth).toEqualTypeOf<AuthResult | undefined>();
+      expectTypeOf(ctx.state.auth?.claims.sub).toEqualTypeOf<string | undefined>();
+      ctx.body = ctx.state.auth?.scopes;
+    });
+    router.get(
+      "/any",
+      requireAnyScope(["a", "b"]),
+      requireClaims((claims) => claims.sub === "x"),
+      (ctx) => {
+        ctx.body = "ok";
+      },
+    );
+    app.use(router.routes());
+  });
+
+  it("types the arguments", () => {
+    requireScopes("a", "b");
+    requireScopes(["a", "b"]);
+    // @ts-expect-error a scope is a string
+    requireScopes(1);
+    // @ts-expect-error unknown verifier options are refused by the types too
+    bearerAuth({ ...options, clockTolerence: 5 });
+  });
+});
