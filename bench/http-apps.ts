@@ -1,0 +1,195 @@
+/**
+ * The HTTP servers the bench compares, one builder per configuration. Every server answers
+ * `GET /orders` with the same small JSON body; the authenticated ones put their middleware in front of
+ * it, configured alike: the bench issuer, audience, RS256 only, and the IdP's JWKS URI (each library
+ * with its own JWKS client and its documented default cache). Bare servers are the ceiling: what the
+ * framework does with no verification at all.
+ */
+import type { Server } from "node:http";
+
+export interface AppSettings {
+  issuer: string;
+  audience: string;
+  jwksUri: string;
+}
+
+export type Framework = "express" | "koa" | "fastify";
+
+export interface AppConfig {
+  id: string;
+  label: string;
+  framework: Framework;
+  /** True for the framework with no verification (the ceiling the others are compared to). */
+  bare?: boolean;
+  /** True for our own adapters. */
+  ours?: boolean;
+  build(settings: AppSettings): Promise<Server>;
+}
+
+const BODY = { ok: true };
+const ALGORITHMS = ["RS256"];
+
+// The peer libraries and frameworks have no types reachable from bench/ (their @types packages are
+// devDependencies elsewhere), so these builders treat them as untyped.
+// biome-ignore lint/suspicious/noExplicitAny: untyped peer modules
+type Untyped = any;
+
+/** Imports a module whose types bench/ cannot see (a computed specifier keeps tsc from looking). */
+const importUntyped = (name: string): Promise<Untyped> => import(name);
+
+async function listenExpress(app: Untyped): Promise<Server> {
+  return new Promise((resolve) => {
+    const server: Server = app.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+async function expressApp(middleware?: Untyped): Promise<Untyped> {
+  const { default: express } = await importUntyped("express");
+  const app = express();
+  // The default handler logs every error outside "test"; a 401 is not news here.
+  app.set("env", "test");
+  if (middleware) app.use(middleware);
+  app.get("/orders", (_req: Untyped, res: Untyped) => res.json(BODY));
+  return app;
+}
+
+async function koaApp(middleware?: Untyped): Promise<Server> {
+  const { default: Koa } = await importUntyped("koa");
+  const app = new Koa();
+  app.silent = true;
+  if (middleware) app.use(middleware);
+  app.use((ctx: Untyped) => {
+    if (ctx.method === "GET" && ctx.path === "/orders") ctx.body = BODY;
+  });
+  return new Promise((resolve) => {
+    const server: Server = app.listen(0, "127.0.0.1", () => resolve(server));
+  });
+}
+
+async function fastifyApp(register?: (app: Untyped) => Promise<void>): Promise<Server> {
+  const { default: Fastify } = await import("fastify");
+  const app = Fastify({ logger: false });
+  if (register) await register(app);
+  app.get("/orders", async () => BODY);
+  await app.listen({ port: 0, host: "127.0.0.1" });
+  return app.server as Server;
+}
+
+export const APP_CONFIGS: readonly AppConfig[] = [
+  {
+    id: "express",
+    label: "Express (bare)",
+    framework: "express",
+    bare: true,
+    build: async () => listenExpress(await expressApp()),
+  },
+  {
+    id: "express-rg",
+    label: "Express + resource-guard",
+    framework: "express",
+    ours: true,
+    async build(s) {
+      const { bearerAuth } = await import("@resource-guard/express");
+      return listenExpress(await expressApp(bearerAuth({ ...s, algorithms: ALGORITHMS })));
+    },
+  },
+  {
+    id: "express-oauth2-jwt-bearer",
+    label: "express-oauth2-jwt-bearer",
+    framework: "express",
+    async build(s) {
+      const { auth } = await import("express-oauth2-jwt-bearer");
+      const mw = auth({
+        issuer: s.issuer,
+        jwksUri: s.jwksUri,
+        audience: s.audience,
+        tokenSigningAlg: "RS256",
+      });
+      return listenExpress(await expressApp(mw));
+    },
+  },
+  {
+    id: "express-jwt",
+    label: "express-jwt + jwks-rsa",
+    framework: "express",
+    async build(s) {
+      const { expressjwt } = await import("express-jwt");
+      const { default: jwksRsa } = await import("jwks-rsa");
+      const mw = expressjwt({
+        secret: jwksRsa.expressJwtSecret({ jwksUri: s.jwksUri, cache: true, rateLimit: true }) as Untyped,
+        issuer: s.issuer,
+        audience: s.audience,
+        algorithms: ALGORITHMS as Untyped,
+      });
+      return listenExpress(await expressApp(mw));
+    },
+  },
+  { id: "koa", label: "Koa (bare)", framework: "koa", bare: true, build: async () => koaApp() },
+  {
+    id: "koa-rg",
+    label: "Koa + resource-guard",
+    framework: "koa",
+    ours: true,
+    async build(s) {
+      const { bearerAuth } = await import("@resource-guard/koa");
+      return koaApp(bearerAuth({ ...s, algorithms: ALGORITHMS }));
+    },
+  },
+  {
+    id: "koa-jwt",
+    label: "koa-jwt + jwks-rsa",
+    framework: "koa",
+    async build(s) {
+      const { default: koaJwt } = await import("koa-jwt");
+      const { default: jwksRsa } = await import("jwks-rsa");
+      return koaApp(
+        koaJwt({
+          secret: jwksRsa.koaJwtSecret({ jwksUri: s.jwksUri, cache: true, rateLimit: true }),
+          issuer: s.issuer,
+          audience: s.audience,
+          algorithms: ALGORITHMS,
+        }),
+      );
+    },
+  },
+  {
+    id: "fastify",
+    label: "Fastify (bare)",
+    framework: "fastify",
+    bare: true,
+    build: async () => fastifyApp(),
+  },
+  {
+    id: "fastify-rg",
+    label: "Fastify + resource-guard",
+    framework: "fastify",
+    ours: true,
+    async build(s) {
+      const { default: resourceGuard } = await import("@resource-guard/fastify");
+      return fastifyApp(async (app) => {
+        await app.register(resourceGuard, { ...s, algorithms: ALGORITHMS });
+      });
+    },
+  },
+  {
+    id: "fastify-jwt",
+    label: "@fastify/jwt + get-jwks",
+    framework: "fastify",
+    async build(s) {
+      const { default: fastifyJwt } = await import("@fastify/jwt");
+      const { default: buildGetJwks } = await import("get-jwks");
+      const getJwks = buildGetJwks({ jwksPath: new URL(s.jwksUri).pathname, issuersWhitelist: [s.issuer] });
+      return fastifyApp(async (app) => {
+        await app.register(fastifyJwt, {
+          decode: { complete: true },
+          secret: (_request: unknown, token: Untyped) =>
+            getJwks.getPublicKey({ kid: token.header.kid, alg: token.header.alg, domain: s.issuer }),
+          verify: { allowedIss: s.issuer, allowedAud: s.audience, algorithms: ALGORITHMS },
+        });
+        app.addHook("onRequest", async (request: Untyped) => {
+          await request.jwtVerify();
+        });
+      });
+    },
+  },
+];

@@ -1,0 +1,122 @@
+/**
+ * The bench orchestrator behind `pnpm bench` (bench/run.mjs starts it through tsx). It runs the micro
+ * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
+ * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
+ *
+ * Flags: `--quick` (a smoke run of a minute or two), `--only=micro,http,memory` (run some phases; the
+ * others are read back from bench/.raw/ when a previous run left them there).
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { renderChart } from "./chart.js";
+import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
+import { type HttpPlan, type HttpResult, runHttpBench } from "./http.js";
+import { canPin, describeMachine, pinSelf } from "./machine.js";
+import type { MemoryReport } from "./memory.js";
+import type { MicroReport } from "./micro.js";
+import { type RunSummary, renderResults } from "./report.js";
+import { checkTargets } from "./targets.js";
+
+const RAW = "bench/.raw";
+const quick = process.argv.includes("--quick");
+const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http"]);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function child(script: string, nodeFlags: string[] = []): Promise<void> {
+  const out = `${RAW}/${script}.json`;
+  const args = [
+    ...nodeFlags,
+    "--import",
+    "tsx",
+    `bench/${script}.ts`,
+    "--out",
+    out,
+    ...(quick ? ["--quick"] : []),
+  ];
+  const proc = spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit"] });
+  const [code] = await once(proc, "exit");
+  if (code !== 0) throw new Error(`bench/${script}.ts failed (exit ${code})`);
+}
+
+function readRaw<T>(name: string): T | undefined {
+  const path = `${RAW}/${name}.json`;
+  return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as T) : undefined;
+}
+
+async function http(): Promise<{ plan: HttpPlan; results: HttpResult[] }> {
+  const plan: HttpPlan = {
+    rounds: quick ? 1 : 3,
+    durationSec: quick ? 1 : 3,
+    warmupSec: quick ? 1 : 2,
+    distinctPerRound: quick ? 2_000 : 10_000,
+    connections: 16,
+    pinned: canPin(),
+  };
+  const idp = await startBenchIdp();
+  try {
+    log("http: minting tokens");
+    const tokens = {
+      hot: (await mintTokens(idp, "RS256", 1, "http-hot"))[0]!,
+      rotating: await mintTokens(idp, "RS256", 1_000, "http-rot"),
+      distinct: await mintTokens(idp, "RS256", plan.rounds * plan.distinctPerRound, "http-distinct"),
+    };
+    // Minting used every core; from here this process is the load generator and keeps to core 1.
+    if (plan.pinned) pinSelf(1);
+    const settings = { issuer: idp.issuer, audience: AUDIENCE, jwksUri: idp.jwksUri };
+    const results = await runHttpBench(settings, tokens, plan, log);
+    return { plan, results };
+  } finally {
+    await idp.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  mkdirSync(RAW, { recursive: true });
+  const machine = describeMachine();
+  if (!machine.taskset)
+    log("bench: taskset unavailable (or one core): nothing will be pinned; results.md says so");
+
+  if (phases.has("micro")) {
+    log("bench: micro");
+    await child("micro");
+  }
+  if (phases.has("memory")) {
+    log("bench: memory");
+    await child("memory", ["--expose-gc"]);
+  }
+  if (phases.has("http")) {
+    log("bench: http");
+    writeFileSync(`${RAW}/http.json`, JSON.stringify(await http(), null, 2));
+  }
+
+  const micro = readRaw<MicroReport>("micro");
+  const memory = readRaw<MemoryReport>("memory");
+  const httpRun = readRaw<{ plan: HttpPlan; results: HttpResult[] }>("http");
+  const summary: RunSummary = {
+    machine,
+    quick,
+    seconds: (performance.now() - started) / 1000,
+    ...(micro ? { micro } : {}),
+    ...(httpRun ? { http: httpRun } : {}),
+    ...(memory ? { memory } : {}),
+    targets: checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory),
+  };
+  writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
+  writeFileSync("bench/results.md", renderResults(summary));
+  const caption = `${machine.cpuModel}, Node ${machine.node}, ${machine.date.slice(0, 10)}${quick ? " (quick run)" : ""}. Source: bench/results.md`;
+  writeFileSync("bench/results.svg", renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));
+  log(`bench: wrote bench/results.md and bench/results.svg in ${Math.round(summary.seconds)} s`);
+  for (const t of summary.targets)
+    log(`  ${t.met === undefined ? "?  " : t.met ? "ok " : "NO "} ${t.target}: ${t.measured}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    log(`bench failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  },
+);
