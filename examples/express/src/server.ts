@@ -9,6 +9,7 @@
  * `pnpm --filter example-express start`, or `tsx examples/express/src/server.ts`.
  */
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
 const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
@@ -21,7 +22,8 @@ const app = createApp({ issuer: ISSUER, audience: AUDIENCE, ...(JWKS_URI ? { jwk
 // Express 5 hands a failed listen (port in use…) to the callback.
 const server: Server = app.listen(Number(PORT), HOST, (error?: Error) => {
   if (error) throw error;
-  console.log(`orders API (Express) on http://${HOST}:${PORT}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+  const { port } = server.address() as AddressInfo;
+  console.log(`orders API (Express) on http://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -8,6 +8,7 @@
  *
  * `pnpm --filter example-fastify start`, or `tsx examples/fastify/src/server.ts`.
  */
+import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
 const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
@@ -22,7 +23,8 @@ const app = await createApp({
   ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}),
 });
 await app.listen({ port: Number(PORT), host: HOST });
-console.log(`orders API (Fastify) on http://${HOST}:${PORT}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+const { port } = app.server.address() as AddressInfo;
+console.log(`orders API (Fastify) on http://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

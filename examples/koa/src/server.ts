@@ -8,6 +8,7 @@
  *
  * `pnpm --filter example-koa start`, or `tsx examples/koa/src/server.ts`.
  */
+import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
 const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
@@ -18,7 +19,8 @@ if (!ISSUER || !AUDIENCE) {
 
 const app = createApp({ issuer: ISSUER, audience: AUDIENCE, ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}) });
 const server = app.listen(Number(PORT), HOST, () => {
-  console.log(`orders API (Koa) on http://${HOST}:${PORT}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+  const { port } = server.address() as AddressInfo;
+  console.log(`orders API (Koa) on http://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
