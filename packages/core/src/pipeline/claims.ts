@@ -92,6 +92,26 @@ function checkClient(
   fail("client", realm);
 }
 
+function isStringArray(value: unknown): boolean {
+  return Array.isArray(value) && value.every((item) => typeof item === "string");
+}
+
+/**
+ * RFC 7519 §4.1 (`sub`, `jti`), RFC 8693 §4.2 and RFC 9068 §2.2 (`scope`, `client_id`): string claims;
+ * `scp` (Okta, Entra) is a string or an array of strings. Anything else is a malformed token, so a
+ * scope can never be granted through an object's member names or a nested array.
+ */
+function hasRegisteredTypes(claims: Readonly<JWTPayload>): boolean {
+  const { sub, jti, scope, scp, client_id: clientId } = claims;
+  return (
+    (sub === undefined || typeof sub === "string") &&
+    (jti === undefined || typeof jti === "string") &&
+    (clientId === undefined || typeof clientId === "string") &&
+    (scope === undefined || typeof scope === "string") &&
+    (scp === undefined || typeof scp === "string" || isStringArray(scp))
+  );
+}
+
 /**
  * Checks time claims, audience, client and claim rules of `claims` for `issuer` at `nowMs`.
  * `iss` was matched already (it chose `issuer`). Throws InvalidTokenError.
@@ -118,6 +138,7 @@ export function checkClaims(
     if (iat === undefined) fail("missing_iat", realm);
     if (now - iat > issuer.maxTokenAge + toleranceSeconds) fail("too_old", realm);
   }
+  if (!hasRegisteredTypes(claims)) fail("claim_type", realm);
   if (issuer.audience !== false) checkAudience(claims.aud, issuer.audience, realm);
   else if (claims.aud !== undefined && typeof claims.aud !== "string" && !Array.isArray(claims.aud)) {
     fail("claim_type", realm);

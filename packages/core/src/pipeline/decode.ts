@@ -15,6 +15,7 @@ export interface DecodedToken {
   readonly signature: Buffer;
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
@@ -63,9 +64,11 @@ export function hasDuplicateMembers(text: string): boolean {
 function parseObject(segment: string, realm: string | undefined): Record<string, unknown> {
   // base64url of n bytes is never 1 (mod 4) characters long.
   if (segment.length % 4 === 1) throw new InvalidTokenError("malformed", realm);
-  const text = Buffer.from(segment, "base64url").toString("utf8");
+  let text: string;
   let value: unknown;
   try {
+    // RFC 8259 §8.1: JSON text is UTF-8; invalid sequences (and a BOM) make the token malformed.
+    text = UTF8.decode(Buffer.from(segment, "base64url"));
     value = JSON.parse(text);
   } catch (error) {
     throw new InvalidTokenError("malformed", realm, error);
