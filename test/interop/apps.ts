@@ -19,6 +19,7 @@ import {
 } from "@resource-guard/core";
 import { expect } from "vitest";
 import { expressHarness } from "../../packages/express/test/app.js";
+import { fastifyHarness } from "../../packages/fastify/test/app.js";
 import { koaHarness } from "../../packages/koa/test/app.js";
 import { type Harness, ORDERS_SCOPES, ROUTES, type RunningApp } from "../conformance/harness.js";
 
@@ -73,7 +74,12 @@ export const coreHarness: Harness = {
 };
 
 /** Core and every adapter, each on its current major. */
-export const HARNESSES: readonly Harness[] = [coreHarness, expressHarness(5), koaHarness(3)];
+export const HARNESSES: readonly Harness[] = [
+  coreHarness,
+  expressHarness(5),
+  koaHarness(3),
+  fastifyHarness(5),
+];
 
 export interface Response {
   status: number;
