@@ -18,13 +18,13 @@ export const USAGE = `Usage: pnpm demo [--framework express|koa|fastify] [--serv
   --framework   which example API to run (default express)
   --serve       keep the authorization server and the API up and print curl commands;
                 ports AS_PORT (default 4000) and API_PORT (default 3000)
-  --token-ttl   access token lifetime in seconds (default 4; 300 with --serve)`;
+  --token-ttl   access token lifetime in seconds (default 5; 300 with --serve)`;
 
 /**
  * Parses the demo's flags; throws a TypeError with a readable message on a bad one.
  *
  * @example
- * parseDemoArgs(["--framework", "koa"]); // { framework: "koa", serve: false, tokenTtl: 4, help: false }
+ * parseDemoArgs(["--framework", "koa"]); // { framework: "koa", serve: false, tokenTtl: 5, help: false }
  */
 export function parseDemoArgs(argv: readonly string[]): DemoArgs {
   // `pnpm demo -- --serve` passes the separator through; it is not a positional marker here.
@@ -44,7 +44,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
     throw new TypeError(`--framework must be one of ${FRAMEWORKS.join(", ")} (got "${framework}")`);
   }
   const serve = values.serve ?? false;
-  const tokenTtl = values["token-ttl"] === undefined ? (serve ? 300 : 4) : Number(values["token-ttl"]);
+  const tokenTtl = values["token-ttl"] === undefined ? (serve ? 300 : 5) : Number(values["token-ttl"]);
   if (!Number.isInteger(tokenTtl) || tokenTtl < 1) {
     throw new TypeError("--token-ttl must be a whole number of seconds, at least 1");
   }

@@ -16,7 +16,7 @@ const DEMO_CLOCK_TOLERANCE = 0;
  * Runs the whole story once. Resolves to 0 when every step behaved as expected, 1 otherwise.
  *
  * @example
- * process.exitCode = await runTranscript({ framework: "express", tokenTtl: 4, transcript });
+ * process.exitCode = await runTranscript({ framework: "express", tokenTtl: 5, transcript });
  */
 export async function runTranscript(options: {
   framework: Framework;

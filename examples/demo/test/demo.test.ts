@@ -93,7 +93,7 @@ describe.concurrent("pnpm demo", () => {
         "      grant_type=client_credentials&scope=orders%3Aread&client_id=orders-reader&client_secret=reader-demo-secret",
       );
       expect(blocks[8]).toMatch(
-        /… waiting \d+\.\d s: the token lives 4 s \(expires_in\) and the API's clockTolerance is 0 s/,
+        /… waiting \d+\.\d s: the token lives 5 s \(expires_in\) and the API's clockTolerance is 0 s/,
       );
 
       const issuer = /authorization server {2}(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
