@@ -21,6 +21,10 @@ import {
   type VerifierOptions,
 } from "@resource-guard/core";
 
+// Brings "koa" into the declaration build so the augmentation below resolves there (tsup's dts step
+// reports TS2664 without it); it emits no code.
+import type {} from "koa";
+
 declare module "koa" {
   interface DefaultState {
     /** The verified token, set by `bearerAuth()`; undefined where it does not run. */
