@@ -129,6 +129,9 @@ describe("Auth0 emulator and core", () => {
 
   it("refuses at start-up an issuer configured without the trailing slash, saying so", async () => {
     const verifier = createVerifier({ issuer: tenant.baseUrl, audience: ORDERS_API });
-    await expect(verifier.warmup()).rejects.toThrow(/trailing slash/);
+    await expect(verifier.warmup()).rejects.toThrow(
+      `the metadata names issuer "${tenant.issuer}" but "${tenant.baseUrl}" is configured — they differ only by a ` +
+        `trailing slash; issuers match exactly, so configure "${tenant.issuer}"`,
+    );
   });
 });

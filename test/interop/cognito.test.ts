@@ -58,6 +58,15 @@ describe.each(HARNESSES)("Cognito through $name", (harness) => {
     await expectInvalidToken(harness, app, await pool.idToken(CLIENT.id), "claim_rule");
   });
 
+  it("refuses a token of the right client whose token_use is not access", async () => {
+    await expectInvalidToken(
+      harness,
+      app,
+      await pool.accessToken(CLIENT.id, SCOPES[0]!, { token_use: "id" }),
+      "claim_rule",
+    );
+  });
+
   it("refuses an access token of another app client", async () => {
     await expectInvalidToken(harness, app, await fetchToken(OTHER), "claim_rule");
   });

@@ -84,6 +84,9 @@ describe("Okta emulator and core", () => {
 
   it("refuses at start-up an issuer configured with a trailing slash, saying so", async () => {
     const verifier = createVerifier({ issuer: `${server.issuer}/`, audience: "api://orders" });
-    await expect(verifier.warmup()).rejects.toThrow(/trailing slash/);
+    await expect(verifier.warmup()).rejects.toThrow(
+      `the metadata names issuer "${server.issuer}" but "${server.issuer}/" is configured — they differ only by a ` +
+        `trailing slash; issuers match exactly, so configure "${server.issuer}"`,
+    );
   });
 });

@@ -4,6 +4,7 @@
  * in test/interop check that these options accept (and refuse) the vendors' real token shapes.
  */
 import { describe, expect, it } from "vitest";
+import { createVerifier } from "../src/create-verifier.js";
 import { auth0, cognito, entra, keycloak, mergePresets, okta } from "../src/presets/index.js";
 
 const TENANT = "4f1d7a2c-9a53-4f1b-8b3e-5c0d2e7a9b61";
@@ -378,5 +379,49 @@ describe("mergePresets()", () => {
     expect(() => mergePresets(preset, preset)).toThrow(
       'resource-guard: mergePresets(): the issuer "https://a.okta.com/oauth2/default" comes from two presets',
     );
+  });
+});
+
+describe("preset output and createVerifier", () => {
+  it("is accepted by createVerifier for every preset and variant", () => {
+    const variants = [
+      keycloak({
+        url: "https://h",
+        realm: "r",
+        audience: "a",
+        realmRoles: true,
+        clientRoles: true,
+        clockTolerance: 10,
+      }),
+      keycloak({
+        url: "https://h",
+        realm: "r",
+        audience: "a",
+        secret: "s".repeat(32),
+        algorithms: ["HS256"],
+      }),
+      okta({
+        issuer: ["https://a.okta.com/oauth2/default", "https://id.a.com/oauth2/default"],
+        audience: "api://default",
+      }),
+      auth0({ domain: "acme.us.auth0.com", audience: "a", permissions: true, typ: "at+jwt" }),
+      auth0({ domain: "acme.us.auth0.com", audience: "a", secret: "x".repeat(32) }),
+      entra({ tenantId: TENANT, audience: [APP, "api://orders"], allowedClients: ["c"] }),
+      entra({ tenantId: "organizations", tenants: [TENANT, APP], audience: APP }),
+      cognito({ userPoolId: "eu-west-1_AbCdEf123", clientId: ["a", "b"], groups: true }),
+      mergePresets(
+        auth0({ domain: "a.auth0.com", audience: "x" }),
+        okta({ issuer: "https://o.okta.com/oauth2/x", audience: "y" }),
+      ),
+    ];
+    for (const options of variants) expect(typeof createVerifier(options).verify).toBe("function");
+  });
+
+  it("passes a misspelt override on to createVerifier, which refuses it", () => {
+    expect(() =>
+      createVerifier(
+        okta({ issuer: "https://a.okta.com/oauth2/default", audience: "x", clockTolerence: 5 } as never),
+      ),
+    ).toThrow(/unknown option "clockTolerence"/);
   });
 });
