@@ -5,7 +5,7 @@
  * issuer's JWKS and, where the algorithm allows, a signature that would verify if the verifier let the
  * token choose how to check it; so only the algorithm rules stand between it and acceptance.
  */
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, type webcrypto } from "node:crypto";
 import { createVerifier, type Verifier } from "@resource-guard/core";
 import { exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -43,7 +43,7 @@ beforeAll(async () => {
   weakRsa = {
     kid: "weak-rsa",
     alg: "RS256",
-    privateKey: weak.privateKey as unknown as CryptoKey,
+    privateKey: weak.privateKey as unknown as webcrypto.CryptoKey,
     publicJwk: { ...(await exportJWK(weak.publicKey)), kid: "weak-rsa", alg: "RS256", use: "sig" },
   };
   const { alg: _dropped, ...bareJwk } = bareEc.publicJwk;

@@ -4,7 +4,7 @@
  * keyed with a public key). These helpers build compact JWS byte by byte with node:crypto so every
  * attack reaches the verifier exactly as an attacker would send it.
  */
-import { createHmac, createPublicKey, KeyObject, constants as rsa, sign } from "node:crypto";
+import { createHmac, createPublicKey, KeyObject, constants as rsa, sign, type webcrypto } from "node:crypto";
 import type { TestIdp, TestKey } from "../support/idp.js";
 
 /** The audience every security test verifier is configured with. */
@@ -29,7 +29,7 @@ function hashOf(alg: string): string {
 }
 
 /** Signs `input` (the JWS signing input) as `alg` with an asymmetric private key. */
-export function signBytes(alg: string, privateKey: CryptoKey | KeyObject, input: string): string {
+export function signBytes(alg: string, privateKey: webcrypto.CryptoKey | KeyObject, input: string): string {
   const key = privateKey instanceof KeyObject ? privateKey : KeyObject.from(privateKey);
   const data = Buffer.from(input, "ascii");
   if (alg === "EdDSA") return b64url(sign(null, data, key));
