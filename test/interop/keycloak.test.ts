@@ -113,6 +113,18 @@ describe("Keycloak emulator and core", () => {
     expect(auth.issuer).toBe(kc.issuer);
   });
 
+  it("follows an explicit metadataUrl in the RFC 8414 path-insertion form (Keycloak 26.4+)", async () => {
+    const insertion = `/.well-known/oauth-authorization-server${kc.realmPath}`;
+    const before = kc.http.hitsOf(insertion);
+    const verifier = createVerifier({
+      issuer: kc.issuer,
+      audience: "orders-api",
+      metadataUrl: kc.url + insertion,
+    });
+    const auth = await verifier.verify(await fetchToken(BILLING));
+    expect([auth.issuer, kc.http.hitsOf(insertion)]).toEqual([kc.issuer, before + 1]);
+  });
+
   it("verifies a realm under the legacy /auth prefix", async () => {
     const legacy = await new KeycloakEmulator({ legacyAuthPath: true, realm: "prod" }).start();
     try {
