@@ -74,19 +74,19 @@ describe("tampered tokens", () => {
 
 describe("truncated and padded signatures", () => {
   const cases: Array<[string, (s: string) => string]> = [
-    ["the last character removed", (s) => s.slice(0, -1)],
-    ["half removed", (s) => s.slice(0, Math.floor(s.length / 2))],
+    ["cut by its last character", (s) => s.slice(0, -1)],
+    ["cut in half", (s) => s.slice(0, Math.floor(s.length / 2))],
     ["removed entirely", () => ""],
-    ["one byte appended", (s) => s + b64url(Buffer.from([0]))],
-    ["base64 '=' padding appended", (s) => `${s}=`],
-    ["two '=' appended", (s) => `${s}==`],
+    ["with one byte appended", (s) => s + b64url(Buffer.from([0]))],
+    ["with base64 '=' padding appended", (s) => `${s}=`],
+    ["with '==' appended", (s) => `${s}==`],
     [
-      "its bytes doubled",
+      "with its bytes doubled",
       (s) => b64url(Buffer.concat([Buffer.from(s, "base64url"), Buffer.from(s, "base64url")])),
     ],
   ];
   for (const keyName of ["RS256", "ES256"]) {
-    it.each(cases)(`rejects a ${keyName} signature with %s`, async (_label, mutate) => {
+    it.each(cases)(`rejects an ${keyName} signature %s`, async (_label, mutate) => {
       const key = keyName === "RS256" ? rsa : ec;
       const [h, p, s] = segments(await idp.sign(goodClaims(idp), { key }));
       await expectInvalidToken(verifier.verify(`${h}.${p}.${mutate(s)}`), ["signature", "malformed"]);
