@@ -1,0 +1,106 @@
+/**
+ * Runs a quick start from docs/frameworks.md as a user would paste it: the code block marked
+ * `<!-- quick-start: <framework> -->` is saved as an .mjs file in the adapter's test folder (so its
+ * imports resolve the way they do for a user), started with ISSUER/AUDIENCE pointing at a test IdP
+ * and PORT=0, and checked over real HTTP. The docs then cannot drift from what works.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect, vi } from "vitest";
+import { parseChallenges } from "./challenge-parser.js";
+
+const DOC = new URL("../../docs/frameworks.md", import.meta.url);
+
+/** The code of the quick-start block for `framework`; throws when the docs lack it. */
+export function quickStartCode(framework: string): string {
+  const text = readFileSync(DOC, "utf8");
+  const marker = `<!-- quick-start: ${framework} -->\n\`\`\`js\n`;
+  const start = text.indexOf(marker);
+  if (start === -1) throw new Error(`docs/frameworks.md has no quick start for ${framework}`);
+  const end = text.indexOf("\n```", start + marker.length);
+  return text.slice(start + marker.length, end + 1);
+}
+
+/**
+ * Starts the quick start of `framework` from `testDir` (the adapter's test folder URL), returns its
+ * origin and a close function that stops its server and removes the file.
+ */
+export async function startQuickStart(
+  framework: string,
+  testDir: URL,
+  env: { ISSUER: string; AUDIENCE: string },
+): Promise<{ url: string; close(): Promise<void> }> {
+  const dir = new URL(".tmp/", testDir);
+  mkdirSync(dir, { recursive: true });
+  const file = new URL(`quick-start-${framework}-${process.pid}.mjs`, dir);
+  writeFileSync(file, quickStartCode(framework));
+
+  const servers: Server[] = [];
+  const listen = Server.prototype.listen;
+  const spy = vi.spyOn(Server.prototype, "listen").mockImplementation(function (
+    this: Server,
+    ...args: unknown[]
+  ) {
+    servers.push(this);
+    return (listen as (...a: unknown[]) => Server).apply(this, args);
+  });
+  const log = vi.spyOn(console, "log").mockImplementation(() => {});
+  vi.stubEnv("ISSUER", env.ISSUER);
+  vi.stubEnv("AUDIENCE", env.AUDIENCE);
+  vi.stubEnv("PORT", "0");
+  const cleanUp = () => {
+    spy.mockRestore();
+    log.mockRestore();
+    vi.unstubAllEnvs();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await import(file.href);
+    const server = servers[0];
+    if (!server) throw new Error(`the ${framework} quick start did not listen`);
+    if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      async close() {
+        for (const s of servers) {
+          s.closeAllConnections();
+          await new Promise<void>((resolve) => s.close(() => resolve()));
+        }
+        cleanUp();
+      },
+    };
+  } catch (err) {
+    cleanUp();
+    throw err;
+  }
+}
+
+/** The requests of the docs' "Try it" section, with what each must answer. */
+export async function checkQuickStart(url: string, sign: (scope?: string) => Promise<string>): Promise<void> {
+  const get = (path: string, token?: string) =>
+    fetch(url + path, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+
+  const health = await get("/health");
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ ok: true });
+
+  const missing = await get("/me");
+  expect(missing.status).toBe(401);
+  expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+
+  const me = await get("/me", await sign("orders:read"));
+  expect(me.status).toBe(200);
+  expect(await me.json()).toEqual({ sub: "user-1", scopes: ["orders:read"] });
+
+  const forbidden = await get("/orders", await sign("profile"));
+  expect(forbidden.status).toBe(403);
+  expect(parseChallenges(forbidden.headers.get("www-authenticate") ?? "")).toEqual([
+    { scheme: "Bearer", params: { realm: "api", error: "insufficient_scope", scope: "orders:read" } },
+  ]);
+
+  const orders = await get("/orders", await sign("orders:read"));
+  expect(orders.status).toBe(200);
+  expect(await orders.json()).toEqual([{ id: 1, item: "coffee" }]);
+}
