@@ -11,7 +11,15 @@ const steps = [
   [
     "vitest",
     "pnpm",
-    ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
+    [
+      "exec",
+      "vitest",
+      "run",
+      "--reporter=default",
+      "--reporter=json",
+      `--outputFile.json=${report}`,
+      ...process.argv.slice(2),
+    ],
   ],
 ];
 
@@ -23,7 +31,6 @@ for (const [name, cmd, args] of steps) {
   if (run.status !== 0) {
     console.error(`\n=== ${name} failed (exit ${run.status ?? run.signal})`);
     failed = true;
-    if (name !== "vitest") break;
   }
 }
 

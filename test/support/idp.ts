@@ -8,7 +8,17 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
 
-export type Alg = "RS256" | "RS384" | "RS512" | "PS256" | "PS384" | "PS512" | "ES256" | "ES384" | "ES512" | "EdDSA";
+export type Alg =
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "EdDSA";
 
 /** How the server misbehaves for discovery and JWKS requests (null: it behaves). */
 export type Fault =
@@ -106,6 +116,8 @@ export class TestIdp {
         return `/.well-known/oauth-authorization-server${path}`;
       case "none":
         return "/no-metadata";
+      default:
+        throw new TypeError(`unknown discovery mode ${String(this.options.discovery)}`);
     }
   }
   /** JWKS requests so far. */
@@ -225,7 +237,9 @@ export class TestIdp {
         res.writeHead(200, headers).end(json.slice(0, Math.floor(json.length / 2)));
         return;
       case "not-json":
-        res.writeHead(200, { "content-type": "text/html" }).end("<html><body>Service Unavailable</body></html>");
+        res
+          .writeHead(200, { "content-type": "text/html" })
+          .end("<html><body>Service Unavailable</body></html>");
         return;
       case "huge": {
         const filler = JSON.stringify({ kty: "RSA", kid: "x", n: "A".repeat(4096), e: "AQAB" });
