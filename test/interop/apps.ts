@@ -73,6 +73,9 @@ export const coreHarness: Harness = {
   },
 };
 
+/** Every adapter on its previous major too (Express 4, Koa 2, Fastify 4), for the real-server suite. */
+export const PREVIOUS_MAJORS: readonly Harness[] = [expressHarness(4), koaHarness(2), fastifyHarness(4)];
+
 /** Core and every adapter, each on its current major. */
 export const HARNESSES: readonly Harness[] = [
   coreHarness,

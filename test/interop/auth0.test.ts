@@ -108,6 +108,18 @@ describe("Auth0 emulator and core", () => {
     });
   });
 
+  it("accepts a user token whose aud also lists the tenant's userinfo endpoint", async () => {
+    const verifier = createVerifier(auth0({ baseUrl: tenant.baseUrl, audience: ORDERS_API }));
+    const token = await tenant.accessToken(CLIENT.id, ORDERS_API, ORDERS, {
+      aud: [ORDERS_API, `${tenant.baseUrl}/userinfo`],
+      sub: "auth0|64f1c0ffee",
+      scope: "openid profile orders:read",
+    });
+    await expect(verifier.verify(token)).resolves.toMatchObject({
+      scopes: ["openid", "profile", "orders:read"],
+    });
+  });
+
   it("verifies an HS256 API with its secret, and only with it", async () => {
     const hs = auth0({ baseUrl: tenant.baseUrl, audience: "https://api.example.com/hs", secret: HS_SECRET });
     const verifier = createVerifier(hs);

@@ -4,7 +4,7 @@
  * (`client_secret_post`); oauth2-mock-server is a second, independent issuer in the same
  * multi-issuer verifier, each issuer with its own settings. Expiry is tested by moving clocks: the
  * authorization server's (it mints a token in the past) and the verifier's (`now` moved forward past
- * a short lifetime). Every case runs through core and each adapter.
+ * a short lifetime). Every case runs through core and each adapter, on both supported majors.
  */
 import type { VerifierOptions } from "@resource-guard/core";
 import { createVerifier } from "@resource-guard/core";
@@ -12,7 +12,13 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { OAuth2Server } from "oauth2-mock-server";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { ROUTES, type RunningApp } from "../conformance/harness.js";
-import { expectAccepted, expectInsufficientScope, expectInvalidToken, HARNESSES } from "./apps.js";
+import {
+  expectAccepted,
+  expectInsufficientScope,
+  expectInvalidToken,
+  HARNESSES,
+  PREVIOUS_MAJORS,
+} from "./apps.js";
 import { type AuthorizationServer, startAuthorizationServer } from "./authorization-server.js";
 import { requestToken } from "./vendors/vendor-server.js";
 
@@ -82,7 +88,7 @@ function options(extra: Partial<VerifierOptions> = {}): VerifierOptions {
   };
 }
 
-describe.each(HARNESSES)("real authorization servers through $name", (harness) => {
+describe.each([...HARNESSES, ...PREVIOUS_MAJORS])("real authorization servers through $name", (harness) => {
   let app: RunningApp;
   beforeAll(async () => {
     app = await harness.start(options());
