@@ -143,8 +143,8 @@ describe("registered claims of unexpected types", () => {
     ]);
   });
 
-  // CORE GAP: core reads `scope`/`scp` leniently (non-strings ignored, an object's member names taken
-  // as scopes, arrays filtered) and accepts these tokens. Drop `.fails` once core answers 401 claim_type.
+  // RFC 9068 §2.2.3: scope is a space-delimited string. A lenient reader (skip non-strings, take an
+  // object's member names) would grant scopes the issuer never wrote as such.
   it.each([
     ["a number", 1],
     ["an object", { "orders:read": true }],
@@ -155,7 +155,7 @@ describe("registered claims of unexpected types", () => {
     await expectInvalidToken(verifier.verify(signed(goodClaims(idp, { scope }))), ["claim_type"]);
   });
 
-  // CORE GAP: as for scope above.
+  // scp: a string or an array of strings (Okta, Entra), nothing else.
   it.each([
     ["a number", 1],
     ["an object", { "orders:read": true }],
@@ -181,10 +181,15 @@ describe("registered claims of unexpected types", () => {
     await expectInvalidToken(Promise.reject(r), ["claim_type", "missing_exp", "expired"]);
   });
 
-  // CORE GAP: core does not type-check `sub` (RFC 7519 §4.1.2: StringOrURI); `1` and `"1"` then name
-  // the same user to code that stringifies it. Drop `.fails` once core answers 401 claim_type.
-  it("rejects sub given as a number", async () => {
-    await expectInvalidToken(verifier.verify(signed(goodClaims(idp, { sub: 1 }))), ["claim_type"]);
+  // RFC 7519 §4.1.2/§4.1.7: sub and jti are strings; `1` and `"1"` would name the same user to code
+  // that stringifies them.
+  it.each([
+    ["sub", 1],
+    ["sub", { id: "user-1" }],
+    ["jti", 1],
+    ["client_id", ["a"]],
+  ])("rejects %s given as %j", async (claim, value) => {
+    await expectInvalidToken(verifier.verify(signed(goodClaims(idp, { [claim]: value }))), ["claim_type"]);
   });
 
   it("rejects a token without exp", async () => {
@@ -237,9 +242,8 @@ describe("scope substrings", () => {
     },
   );
 
-  // CORE GAP: either answer would be safe (401 claim_type, or a token that does not hold orders:read),
-  // but core takes the member names of an object as scopes (meant for ZITADEL role maps) even for the
-  // standard `scope` claim, so this grants. Drop `.fails` once core refuses it.
+  // Either answer is safe (401 claim_type, or a token without orders:read); granting is not. Member
+  // names of an object are scopes only for role-map claims a user names in scopeClaims (ZITADEL).
   it("does not grant orders:read for a scope object whose member is orders:read", async () => {
     const token = signed(goodClaims(idp, { scope: { "orders:read": true } }));
     const outcome = await verifier.verify(token).then(

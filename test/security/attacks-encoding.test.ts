@@ -160,8 +160,8 @@ describe("header or payload that is not a JSON object", () => {
     await expectInvalidToken(verifier.verify(token), ["malformed"]);
   });
 
-  // CORE GAP: core decodes with a non-fatal UTF-8 decoder, so the bad bytes become U+FFFD and the
-  // token is accepted. RFC 7519 §7.2 step 10 requires valid UTF-8. Drop `.fails` once core says 401.
+  // RFC 7519 §7.2 step 10: the payload must be valid UTF-8; a lenient decoder would turn the bad
+  // bytes into U+FFFD and accept a text the issuer did not sign as such.
   it("rejects a signed payload that is not UTF-8", async () => {
     const bytes = Buffer.concat([
       Buffer.from(payloadText().slice(0, -1)),
