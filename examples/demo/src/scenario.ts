@@ -11,6 +11,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { INVALID_TOKEN_DESCRIPTIONS } from "@resource-guard/core";
 import { READER_CLIENT, WRITER_CLIENT } from "./clients.js";
+import { describeApiAnswer, describeTokenAnswer, describeTokenGrant } from "./describe-answer.js";
 import { challengeError, type Exchange, send } from "./http-exchange.js";
 import { buildTokenRequest, readTokenResponse, type TokenGrant } from "./token-request.js";
 import type { Transcript } from "./transcript.js";
@@ -201,31 +202,6 @@ export async function runScenario(setup: ScenarioSetup): Promise<ScenarioResult>
 function need(grant: TokenGrant | undefined, step: number): TokenGrant {
   if (!grant) throw new Error(`step ${step} did not yield a token`);
   return grant;
-}
-
-function describeTokenGrant(status: number, scope: string | undefined): string {
-  return `${status} Bearer token, scope "${scope ?? ""}"`;
-}
-
-function describeTokenAnswer(answer: Exchange, grant: TokenGrant | undefined): string {
-  if (grant) return describeTokenGrant(answer.status, grant.scope);
-  const error = (answer.json as { error?: unknown } | undefined)?.error;
-  return `${answer.status} ${typeof error === "string" ? error : "without a token"}`;
-}
-
-/**
- * Describes an API answer by what a client acts on: the status and, on 401/403, the challenge's
- * error code with its description (invalid_token) or the scope it asks for (insufficient_scope).
- */
-function describeApiAnswer(answer: Exchange): string {
-  const challenge = answer.headers.get("www-authenticate");
-  if (answer.status !== 401 && answer.status !== 403) return String(answer.status);
-  if (challenge === null) return `${answer.status} without WWW-Authenticate`;
-  const error = challengeError(answer);
-  if (error === undefined) return `${answer.status} Bearer challenge without error`;
-  const param = (name: string) => new RegExp(`(?:^|[\\s,])${name}="([^"]*)"`).exec(challenge)?.[1];
-  if (error === "insufficient_scope") return `${answer.status} ${error} scope="${param("scope") ?? ""}"`;
-  return `${answer.status} ${error} "${param("error_description") ?? ""}"`;
 }
 
 /** Rewrites the JWT's payload with a wider scope and keeps the original signature, as a forger would. */
