@@ -156,6 +156,13 @@ export const CASES: readonly Case[] = [
     expect: noCredentials(),
   },
 
+  {
+    // Authentication runs before routing in every framework, so an unknown path tells nothing.
+    name: "no token on an unknown route",
+    request: async () => ({ path: "/no-such-route" }),
+    expect: noCredentials(),
+  },
+
   // Malformed request: 400 invalid_request.
   {
     name: "Bearer without a token",
@@ -184,6 +191,15 @@ export const CASES: readonly Case[] = [
       return { ...bearer(token), path: `${ROUTES.me}?access_token=${token}` };
     },
     expect: invalidRequest("multiple_methods"),
+  },
+
+  {
+    name: "access_token twice in the query",
+    request: async (f) => {
+      const token = await f.sign();
+      return { path: `${ROUTES.me}?access_token=${token}&access_token=${token}`, token };
+    },
+    expect: invalidRequest("repeated_parameter"),
   },
 
   // Bad token: 401 invalid_token.

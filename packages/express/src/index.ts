@@ -44,8 +44,8 @@ export interface AuthRequest extends IncomingMessage {
 /** An Express middleware (structural, so it does not tie our types to one `@types/express` major). */
 export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
 
-/** A scope list: `requireScopes("a", "b")` or `requireScopes(["a", "b"])`. */
-export type ScopeArgs = readonly string[] | [readonly string[]];
+/** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
+export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
 
 /** A claim predicate for `requireClaims`: return true to accept the token. */
 export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
@@ -53,27 +53,20 @@ export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boo
 // The realm of the verifier that produced each result, for the 401 that `requireClaims` answers with.
 const realms = new WeakMap<AuthResult, string | undefined>();
 
-/** Builds the verifier once, at start-up; `{ verifier }` shares one (and its key cache) between apps. */
-function toVerifier(options: BearerAuthOptions, what = "bearerAuth"): Verifier {
-  if (options !== null && typeof options === "object" && "verifier" in options) {
-    const { verifier, ...rest } = options;
-    if (typeof verifier?.authenticate !== "function") {
-      throw new TypeError(`resource-guard: ${what}({ verifier }) needs a verifier made by createVerifier()`);
-    }
-    if (Object.keys(rest).length > 0) {
-      throw new TypeError(
-        `resource-guard: ${what}() takes either { verifier } or verifier options, not both`,
-      );
-    }
-    return verifier;
+// Built once, at start-up; `{ verifier }` shares one (and its key cache) between apps and routers.
+function toVerifier(options: BearerAuthOptions): Verifier {
+  if (options === null || typeof options !== "object" || !("verifier" in options))
+    return createVerifier(options);
+  const { verifier, ...rest } = options;
+  if (typeof verifier?.authenticate !== "function") {
+    throw new TypeError("resource-guard: bearerAuth({ verifier }) needs a verifier made by createVerifier()");
   }
-  return createVerifier(options);
-}
-
-function flatten(args: ScopeArgs): readonly string[] {
-  return args.length === 1 && Array.isArray(args[0])
-    ? (args[0] as readonly string[])
-    : (args as readonly string[]);
+  if (Object.keys(rest).length > 0) {
+    throw new TypeError(
+      "resource-guard: bearerAuth() takes either { verifier } or verifier options, not both",
+    );
+  }
+  return verifier;
 }
 
 // Core reads `query` only when allowQueryToken is on. It is parsed from the raw URL, so Express 4's qs
@@ -88,12 +81,6 @@ function toRequestLike(req: AuthRequest): RequestLike {
       return at === -1 ? null : new URLSearchParams(req.url?.slice(at + 1));
     },
   };
-}
-
-function missingAuth(what: string): Error {
-  return new Error(
-    `resource-guard: ${what}() found no req.auth; add app.use(bearerAuth(options)) before this route`,
-  );
 }
 
 /**
@@ -118,7 +105,11 @@ export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
 function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware {
   return (req, _res, next) => {
     try {
-      if (req.auth === undefined) throw missingAuth(what);
+      if (req.auth === undefined) {
+        throw new Error(
+          `resource-guard: ${what}() found no req.auth; add app.use(bearerAuth(options)) before this route`,
+        );
+      }
       check(req.auth);
       next();
     } catch (err) {
@@ -132,7 +123,7 @@ function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware 
  * @example app.get("/orders", requireScopes("orders:read"), handler);
  */
 export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(flatten(scopes), "requireScopes");
+  const required = parseRequiredScopes(scopes.flat(), "requireScopes");
   return guard("requireScopes", (auth) => assertScopes(auth, required));
 }
 
@@ -141,7 +132,7 @@ export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
  * @example app.get("/orders", requireAnyScope("orders:read", "orders:admin"), handler);
  */
 export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(flatten(scopes), "requireAnyScope");
+  const required = parseRequiredScopes(scopes.flat(), "requireAnyScope");
   return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
 }
 

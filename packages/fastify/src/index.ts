@@ -20,11 +20,11 @@ import {
   type Verifier,
   type VerifierOptions,
 } from "@resource-guard/core";
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
-/** A scope list: `requireScopes("a", "b")` or `requireScopes(["a", "b"])`. */
-export type ScopeArgs = readonly string[] | [readonly string[]];
+/** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
+export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
 
 /** A claim predicate for `requireClaims`: return true to accept the token. */
 export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
@@ -84,12 +84,6 @@ function toVerifier(options: Record<string, unknown>): Verifier {
 // The realm of the verifier that produced each result, for the 401 that `requireClaims` answers with.
 const realms = new WeakMap<AuthResult, string | undefined>();
 
-function flatten(args: ScopeArgs): readonly string[] {
-  return args.length === 1 && Array.isArray(args[0])
-    ? (args[0] as readonly string[])
-    : (args as readonly string[]);
-}
-
 // Core reads `query` only when allowQueryToken is on. It is parsed from the raw URL, so a custom
 // `querystringParser` cannot change what counts as an `access_token` parameter.
 function toRequestLike(request: FastifyRequest): RequestLike {
@@ -112,12 +106,13 @@ function authDisabled(request: FastifyRequest): boolean {
 }
 
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
-  const own: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(options)) {
-    if (!FASTIFY_OPTION_NAMES.has(name) && name !== "hook") own[name] = value;
-  }
+  const { hook: named, ...rest } = options;
+  const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
   const verifier = toVerifier(own);
-  const hook = options.hook ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
+  const hook = named ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
+  if (hook !== "onRequest" && hook !== "preValidation") {
+    throw new TypeError('resource-guard: "hook" must be "onRequest" or "preValidation"');
+  }
 
   // null, never an object: a decorated object would be shared by every request.
   app.decorateRequest("auth", null);
@@ -128,30 +123,31 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
     request.auth = auth;
   });
 
-  const guard = (what: string, check: (auth: AuthResult) => void): AuthPreHandler => {
-    return async (request) => {
-      if (request.auth === null || request.auth === undefined) {
+  const guard =
+    (what: string, check: (auth: AuthResult) => void): AuthPreHandler =>
+    async (request) => {
+      if (!request.auth) {
         throw new Error(
           `resource-guard: ${what}() found no request.auth; the route has config.auth false or the plugin is not registered in its context`,
         );
       }
       check(request.auth);
     };
-  };
-  app.decorate("requireScopes", function requireScopes(this: FastifyInstance, ...scopes: ScopeArgs) {
-    const required = parseRequiredScopes(flatten(scopes), "requireScopes");
+  app.decorate("requireScopes", (...scopes: ScopeArgs) => {
+    const required = parseRequiredScopes(scopes.flat(), "requireScopes");
     return guard("requireScopes", (auth) => assertScopes(auth, required));
   });
-  app.decorate("requireAnyScope", function requireAnyScope(this: FastifyInstance, ...scopes: ScopeArgs) {
-    const required = parseRequiredScopes(flatten(scopes), "requireAnyScope");
+  app.decorate("requireAnyScope", (...scopes: ScopeArgs) => {
+    const required = parseRequiredScopes(scopes.flat(), "requireAnyScope");
     return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
   });
-  app.decorate("requireClaims", function requireClaims(this: FastifyInstance, check: ClaimCheck) {
+  app.decorate("requireClaims", (check: ClaimCheck) => {
     if (typeof check !== "function")
       throw new TypeError("resource-guard: requireClaims() needs a predicate function");
     return guard("requireClaims", (auth) => {
-      if (check(auth.claims, auth) !== true)
+      if (check(auth.claims, auth) !== true) {
         throw new InvalidTokenError("claim_rule", realms.has(auth) ? realms.get(auth) : "api");
+      }
     });
   });
 };

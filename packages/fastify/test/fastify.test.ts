@@ -188,6 +188,27 @@ describe.each([5, 4] as FastifyMajor[])("fastify %i", (major) => {
   });
 });
 
+it("authenticates in the hook named by the hook option, e.g. preValidation for a shared form-body verifier", async () => {
+  const app = createApp(5);
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  const verifier = createVerifier({ ...options(), allowFormBodyToken: true });
+  await app.register(resourceGuard, { verifier, hook: "preValidation" });
+  app.post("/me", async (request) => ({ sub: request.auth?.claims.sub }));
+  const url = await serve(app);
+  const post = async (body: string) =>
+    fetch(`${url}/me`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body,
+    });
+  const res = await post(`access_token=${await sign()}`);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ sub: "user-1" });
+  expect((await post("other=1")).status).toBe(401);
+});
+
 describe("construction-time checks", () => {
   it("refuses { verifier } mixed with verifier options, and a verifier that is not one", async () => {
     const verifier = createVerifier(options());
@@ -197,6 +218,12 @@ describe("construction-time checks", () => {
     await expect(createApp(5).register(resourceGuard, { verifier: {} } as never)).rejects.toThrow(
       "resource-guard: register(resourceGuard, { verifier }) needs a verifier made by createVerifier()",
     );
+  });
+
+  it("refuses a hook it cannot authenticate in", async () => {
+    await expect(
+      createApp(5).register(resourceGuard, { ...options(), hook: "preHandler" } as never),
+    ).rejects.toThrow('resource-guard: "hook" must be "onRequest" or "preValidation"');
   });
 
   it("validates scope lists where the route is declared", async () => {

@@ -44,8 +44,8 @@ export interface AuthContext {
 /** A Koa middleware (structural, so it fits Koa 2 and 3 and their routers). */
 export type AuthMiddleware = (ctx: AuthContext, next: () => Promise<unknown>) => Promise<void>;
 
-/** A scope list: `requireScopes("a", "b")` or `requireScopes(["a", "b"])`. */
-export type ScopeArgs = readonly string[] | [readonly string[]];
+/** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
+export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
 
 /** A claim predicate for `requireClaims`: return true to accept the token. */
 export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
@@ -55,27 +55,18 @@ const realms = new WeakMap<AuthResult, string | undefined>();
 
 // Built once, at start-up; `{ verifier }` shares one (and its key cache) between apps and routers.
 function toVerifier(options: BearerAuthOptions): Verifier {
-  if (options !== null && typeof options === "object" && "verifier" in options) {
-    const { verifier, ...rest } = options;
-    if (typeof verifier?.authenticate !== "function") {
-      throw new TypeError(
-        "resource-guard: bearerAuth({ verifier }) needs a verifier made by createVerifier()",
-      );
-    }
-    if (Object.keys(rest).length > 0) {
-      throw new TypeError(
-        "resource-guard: bearerAuth() takes either { verifier } or verifier options, not both",
-      );
-    }
-    return verifier;
+  if (options === null || typeof options !== "object" || !("verifier" in options))
+    return createVerifier(options);
+  const { verifier, ...rest } = options;
+  if (typeof verifier?.authenticate !== "function") {
+    throw new TypeError("resource-guard: bearerAuth({ verifier }) needs a verifier made by createVerifier()");
   }
-  return createVerifier(options);
-}
-
-function flatten(args: ScopeArgs): readonly string[] {
-  return args.length === 1 && Array.isArray(args[0])
-    ? (args[0] as readonly string[])
-    : (args as readonly string[]);
+  if (Object.keys(rest).length > 0) {
+    throw new TypeError(
+      "resource-guard: bearerAuth() takes either { verifier } or verifier options, not both",
+    );
+  }
+  return verifier;
 }
 
 // Core reads `query` only when allowQueryToken is on. It is parsed from the raw query string, so a
@@ -123,7 +114,7 @@ function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware 
  * @example router.get("/orders", requireScopes("orders:read"), handler);
  */
 export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(flatten(scopes), "requireScopes");
+  const required = parseRequiredScopes(scopes.flat(), "requireScopes");
   return guard("requireScopes", (auth) => assertScopes(auth, required));
 }
 
@@ -132,7 +123,7 @@ export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
  * @example router.get("/orders", requireAnyScope("orders:read", "orders:admin"), handler);
  */
 export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(flatten(scopes), "requireAnyScope");
+  const required = parseRequiredScopes(scopes.flat(), "requireAnyScope");
   return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
 }
 

@@ -6,6 +6,7 @@ import Router from "@koa/router";
 import type { AuthResult } from "@resource-guard/core";
 import { bearerAuth, requireAnyScope, requireClaims, requireScopes } from "@resource-guard/koa";
 import Koa from "koa";
+import Koa2 from "koa2";
 import { describe, expectTypeOf, it } from "vitest";
 
 const options = { issuer: "https://idp.example.com", audience: "https://api.example.com" };
@@ -33,6 +34,12 @@ describe("koa types", () => {
       },
     );
     app.use(router.routes());
+  });
+
+  it("fits Koa 2's types too", () => {
+    const app = new Koa2();
+    app.use(bearerAuth(options));
+    app.use(requireScopes("orders:read"));
   });
 
   it("types the arguments", () => {
