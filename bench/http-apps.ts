@@ -6,6 +6,7 @@
  * framework does with no verification at all.
  */
 import type { Server } from "node:http";
+import { createLimitVerifier, type LimitVerify } from "./limit-verifier.js";
 
 export interface AppSettings {
   issuer: string;
@@ -23,6 +24,10 @@ export interface AppConfig {
   bare?: boolean;
   /** True for our own adapters. */
   ours?: boolean;
+  /** True for the framework plus the minimal verifier of bench/limit-verifier.ts (the yardstick). */
+  limit?: boolean;
+  /** Token mixes this server is measured with (default: all). */
+  modes?: readonly ("hot" | "rotating" | "distinct")[];
   build(settings: AppSettings): Promise<Server>;
 }
 
@@ -75,6 +80,19 @@ async function fastifyApp(register?: (app: Untyped) => Promise<void>): Promise<S
   return app.server as Server;
 }
 
+/** The limit verifier for the bench settings; RS256 only, like every server here. */
+function limitFor(s: AppSettings): Promise<LimitVerify> {
+  return createLimitVerifier(s.jwksUri, { issuer: s.issuer, audience: s.audience, algorithms: ALGORITHMS });
+}
+
+/** The token of `Authorization: Bearer <token>`, or undefined (the limit does no more than this). */
+function bearer(header: string | undefined): string | undefined {
+  return header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+}
+
+// The limit over HTTP only makes sense where nothing can be cached: all-distinct tokens.
+const DISTINCT_ONLY = ["distinct"] as const;
+
 export const APP_CONFIGS: readonly AppConfig[] = [
   {
     id: "express",
@@ -91,6 +109,26 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     async build(s) {
       const { bearerAuth } = await import("@resource-guard/express");
       return listenExpress(await expressApp(bearerAuth({ ...s, algorithms: ALGORITHMS })));
+    },
+  },
+  {
+    id: "express-limit",
+    label: "Express + limit verifier",
+    framework: "express",
+    limit: true,
+    modes: DISTINCT_ONLY,
+    async build(s) {
+      const verify = await limitFor(s);
+      const mw = (req: Untyped, res: Untyped, next: () => void) => {
+        try {
+          req.auth = verify(bearer(req.headers.authorization) ?? "");
+        } catch {
+          res.status(401).end();
+          return;
+        }
+        next();
+      };
+      return listenExpress(await expressApp(mw));
     },
   },
   {
@@ -136,6 +174,36 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     },
   },
   {
+    id: "koa-rg-nocache",
+    label: "Koa + resource-guard (no cache)",
+    framework: "koa",
+    ours: true,
+    modes: DISTINCT_ONLY,
+    async build(s) {
+      const { bearerAuth } = await import("@resource-guard/koa");
+      return koaApp(bearerAuth({ ...s, algorithms: ALGORITHMS, tokenCache: false }));
+    },
+  },
+  {
+    id: "koa-limit",
+    label: "Koa + limit verifier",
+    framework: "koa",
+    limit: true,
+    modes: DISTINCT_ONLY,
+    async build(s) {
+      const verify = await limitFor(s);
+      return koaApp(async (ctx: Untyped, next: () => Promise<void>) => {
+        try {
+          ctx.state.auth = verify(bearer(ctx.headers.authorization) ?? "");
+        } catch {
+          ctx.status = 401;
+          return;
+        }
+        await next();
+      });
+    },
+  },
+  {
     id: "koa-jwt",
     label: "koa-jwt + jwks-rsa",
     framework: "koa",
@@ -168,6 +236,26 @@ export const APP_CONFIGS: readonly AppConfig[] = [
       const { default: resourceGuard } = await import("@resource-guard/fastify");
       return fastifyApp(async (app) => {
         await app.register(resourceGuard, { ...s, algorithms: ALGORITHMS });
+      });
+    },
+  },
+  {
+    id: "fastify-limit",
+    label: "Fastify + limit verifier",
+    framework: "fastify",
+    limit: true,
+    modes: DISTINCT_ONLY,
+    async build(s) {
+      const verify = await limitFor(s);
+      return fastifyApp(async (app) => {
+        app.decorateRequest("auth", null);
+        app.addHook("onRequest", async (request: Untyped, reply: Untyped) => {
+          try {
+            request.auth = verify(bearer(request.headers.authorization) ?? "");
+          } catch {
+            return reply.code(401).send();
+          }
+        });
       });
     },
   },

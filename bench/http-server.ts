@@ -10,7 +10,11 @@ export interface ServerStats {
   type: "stats";
   /** process.cpuUsage() total, microseconds. */
   cpuUs: number;
+  /** The kernel's share of it (socket writes and reads), microseconds. */
+  systemUs: number;
   served: number;
+  /** process.hrtime.bigint() (system-wide monotonic clock) when the last response finished, as a string. */
+  lastNs: string;
   heapUsed: number;
   rss: number;
 }
@@ -29,14 +33,27 @@ async function main(): Promise<void> {
   const settings = JSON.parse(json) as AppSettings;
   const server = await config.build(settings);
   let served = 0;
-  server.on("request", () => {
+  let lastNs = 0n;
+  const finished = () => {
+    lastNs = process.hrtime.bigint();
+  };
+  server.on("request", (_req, res) => {
     served++;
+    res.on("finish", finished);
   });
   process.on("message", (message: { type: string }) => {
     if (message.type === "stats") {
       const cpu = process.cpuUsage();
       const mem = process.memoryUsage();
-      send({ type: "stats", cpuUs: cpu.user + cpu.system, served, heapUsed: mem.heapUsed, rss: mem.rss });
+      send({
+        type: "stats",
+        cpuUs: cpu.user + cpu.system,
+        systemUs: cpu.system,
+        served,
+        lastNs: String(lastNs),
+        heapUsed: mem.heapUsed,
+        rss: mem.rss,
+      });
     } else if (message.type === "exit") {
       server.closeAllConnections?.();
       server.close(() => process.exit(0));

@@ -23,6 +23,8 @@ export interface HttpRound {
   rps: number;
   p99Ms: number;
   cpuUsPerReq: number;
+  /** The kernel part of cpuUsPerReq. */
+  systemUsPerReq: number;
   non2xx: number;
   errors: number;
   /** Share of one core the load generator used during the round. */
@@ -35,6 +37,7 @@ export interface HttpResult {
   framework: string;
   bare: boolean;
   ours: boolean;
+  limit: boolean;
   mode: HttpMode;
   rounds: HttpRound[];
   rps: number;
@@ -52,6 +55,8 @@ export interface HttpPlan {
   distinctPerRound: number;
   connections: number;
   pinned: boolean;
+  /** Only these configuration ids (all when absent). */
+  only?: readonly string[];
 }
 
 export interface HttpTokens {
@@ -162,8 +167,10 @@ export async function runHttpBench(
   const results = new Map<string, HttpResult>();
   const servers: Running[] = [];
   for (const config of APP_CONFIGS) {
+    if (plan.only && !plan.only.includes(config.id)) continue;
+    const modes = config.modes ?? HTTP_MODES;
     const skip = (reason: string) => {
-      for (const mode of HTTP_MODES) {
+      for (const mode of modes) {
         results.set(`${config.id}/${mode}`, blank(config, mode, reason));
       }
       log(`http: ${config.label} skipped: ${reason}`);
@@ -182,7 +189,7 @@ export async function runHttpBench(
       continue;
     }
     servers.push(server);
-    for (const mode of HTTP_MODES) results.set(`${config.id}/${mode}`, blank(config, mode));
+    for (const mode of modes) results.set(`${config.id}/${mode}`, blank(config, mode));
   }
 
   try {
@@ -195,7 +202,8 @@ export async function runHttpBench(
     for (let round = 0; round < plan.rounds; round++) {
       for (const mode of HTTP_MODES) {
         for (const server of servers) {
-          const result = results.get(`${server.config.id}/${mode}`)!;
+          const result = results.get(`${server.config.id}/${mode}`);
+          if (!result) continue;
           result.rounds.push(await measure(server, mode, round, tokens, plan, rotating));
         }
       }
@@ -243,10 +251,12 @@ async function measure(
   const after = await stats(server);
   const served = after.served - before.served;
   return {
-    // autocannon rounds `duration` to whole seconds in amount mode; the wall clock here does not.
-    rps: result.requests.total / (wallUs / 1e6),
+    // autocannon ends an amount-limited run on its next whole-second tick, so requests/s is counted
+    // from the start to the server's last finished response (hrtime is one clock for both processes).
+    rps: served / (Number(BigInt(after.lastNs) - t0) / 1e9),
     p99Ms: result.latency.p99,
     cpuUsPerReq: served > 0 ? (after.cpuUs - before.cpuUs) / served : Number.NaN,
+    systemUsPerReq: served > 0 ? (after.systemUs - before.systemUs) / served : Number.NaN,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     loadgenCpu: (cpu.user + cpu.system) / wallUs,
@@ -260,6 +270,7 @@ function blank(config: AppConfig, mode: HttpMode, skipped?: string): HttpResult 
     framework: config.framework,
     bare: config.bare ?? false,
     ours: config.ours ?? false,
+    limit: config.limit ?? false,
     mode,
     rounds: [],
     rps: Number.NaN,

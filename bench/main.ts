@@ -4,7 +4,8 @@
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
  * Flags: `--quick` (a smoke run of a minute or two), `--only=micro,http,memory` (run some phases; the
- * others are read back from bench/.raw/ when a previous run left them there).
+ * others are read back from bench/.raw/ when a previous run left them there), `--configs=koa,koa-rg`
+ * (HTTP: only these servers; for investigating one comparison).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -21,6 +22,7 @@ import { checkTargets } from "./targets.js";
 const RAW = "bench/.raw";
 const quick = process.argv.includes("--quick");
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
+const configsArg = process.argv.find((a) => a.startsWith("--configs="));
 const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http"]);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -47,12 +49,13 @@ function readRaw<T>(name: string): T | undefined {
 
 async function http(): Promise<{ plan: HttpPlan; results: HttpResult[] }> {
   const plan: HttpPlan = {
-    rounds: quick ? 1 : 3,
-    durationSec: quick ? 1 : 3,
+    rounds: quick ? 1 : 5,
+    durationSec: quick ? 1 : 2,
     warmupSec: quick ? 1 : 2,
-    distinctPerRound: quick ? 2_000 : 10_000,
+    distinctPerRound: quick ? 2_000 : 6_000,
     connections: 16,
     pinned: canPin(),
+    ...(configsArg ? { only: configsArg.slice(10).split(",") } : {}),
   };
   const idp = await startBenchIdp();
   try {

@@ -10,25 +10,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { AUDIENCE, type BenchAlg, mintTokens, startBenchIdp } from "./fixtures.js";
 import { pinSelf } from "./machine.js";
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
-  children?: number[];
-}
+import { type CpuProfile, summarizeProfile } from "./profile-summary.js";
 
 const alg = (process.argv.find((a) => ["RS256", "ES256", "EdDSA"].includes(a)) ?? "RS256") as BenchAlg;
 const cache = process.argv.includes("--cache");
 const COUNT = 20_000;
-
-function shorten(url: string): string {
-  const at = url.indexOf("/packages/");
-  if (at >= 0) return url.slice(at + 1);
-  const nm = url.lastIndexOf("/node_modules/");
-  if (nm >= 0) return url.slice(nm + 14);
-  return url || "(native)";
-}
 
 async function main(): Promise<void> {
   const idp = await startBenchIdp();
@@ -53,7 +39,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (const token of tokens) await verifier.verify(token);
   const ms = performance.now() - t0;
-  const { profile } = (await session.post("Profiler.stop")) as { profile: { nodes: ProfileNode[] } };
+  const { profile } = (await session.post("Profiler.stop")) as { profile: CpuProfile };
   session.disconnect();
   await idp.close();
 
@@ -61,29 +47,11 @@ async function main(): Promise<void> {
   const file = `bench/.raw/profile-${alg}${cache ? "-cache" : ""}.cpuprofile`;
   writeFileSync(file, JSON.stringify(profile));
 
-  const total = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0);
-  const byFunction = new Map<string, number>();
-  const byFile = new Map<string, number>();
-  for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    if (hits === 0) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = shorten(url);
-    const fn = `${functionName || "(anonymous)"}  ${where}${url ? `:${lineNumber + 1}` : ""}`;
-    byFunction.set(fn, (byFunction.get(fn) ?? 0) + hits);
-    byFile.set(where, (byFile.get(where) ?? 0) + hits);
-  }
-  const pct = (n: number) => `${((100 * n) / total).toFixed(1).padStart(5)}%`;
   console.log(
     `${alg}${cache ? " (cache on)" : " (no cache)"}: ${COUNT} distinct tokens in ${ms.toFixed(0)} ms = ` +
-      `${(COUNT / (ms / 1000)).toFixed(0)}/s, ${((ms * 1000) / COUNT).toFixed(1)} µs each; ${total} samples; ${file}`,
+      `${(COUNT / (ms / 1000)).toFixed(0)}/s, ${((ms * 1000) / COUNT).toFixed(1)} µs each (profiler on); ${file}`,
   );
-  console.log("\nself time by function (top 25):");
-  for (const [fn, hits] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25))
-    console.log(`${pct(hits)}  ${fn}`);
-  console.log("\nself time by file:");
-  for (const [where, hits] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 20))
-    console.log(`${pct(hits)}  ${where}`);
+  console.log(summarizeProfile(profile));
 }
 
 main().catch((err) => {

@@ -88,15 +88,26 @@ export function checkTargets(
         : "n/a",
       met: judge(r, (v) => v <= 1.1),
     });
+    // The same budget measured instead of added up: the framework running the limit verifier, under
+    // the same load, pays the same per-request costs of a busier server that the sum above leaves out.
+    const limitServer = http(httpResults, `${framework}-limit`, "distinct");
+    const vsLimit = ratio(ours?.cpuUsPerReq, limitServer?.cpuUsPerReq);
+    checks.push({
+      target: `HTTP all-distinct: ${framework} + resource-guard server CPU/request ≤ 1.10× ${framework} + limit verifier (measured)`,
+      measured: Number.isFinite(vsLimit)
+        ? `${ours!.cpuUsPerReq.toFixed(1)} µs vs ${limitServer!.cpuUsPerReq.toFixed(1)} µs = ${formatRatio(vsLimit)}`
+        : "n/a",
+      met: judge(vsLimit, (v) => v <= 1.1),
+    });
   }
   const bound = memory && !memory.skipped ? memory.maxBytes : Number.NaN;
   const growth = memory && !memory.skipped ? memory.growth : Number.NaN;
   checks.push({
-    target: `Memory: ${memory?.tokens.toLocaleString("en-US") ?? "1,000,000"} distinct tokens through one verifier: heap growth ≤ the cache's maxBytes and flat once the cache is full`,
+    target: `Memory: ${memory?.tokens.toLocaleString("en-US") ?? "1,000,000"} distinct tokens through one verifier: heap growth ≤ the cache's maxBytes, and none over the second half`,
     measured: Number.isFinite(growth)
-      ? `growth ${(growth / 2 ** 20).toFixed(1)} MiB (bound ${(bound / 2 ** 20).toFixed(0)} MiB); after full ${(memory!.growthAfterFull / 2 ** 20).toFixed(1)} MiB`
+      ? `growth ${(growth / 2 ** 20).toFixed(1)} MiB (bound ${(bound / 2 ** 20).toFixed(0)} MiB); second half ${(memory!.growthSecondHalf / 2 ** 20).toFixed(1)} MiB`
       : "n/a",
-    met: Number.isFinite(growth) ? growth <= bound && memory!.growthAfterFull < 4 * 2 ** 20 : undefined,
+    met: Number.isFinite(growth) ? growth <= bound && memory!.growthSecondHalf < 2 ** 20 : undefined,
   });
   return checks;
 }
