@@ -110,6 +110,7 @@ describe("HMAC signed with the issuer's public key as the secret", () => {
         ),
     ],
     ["SPKI DER bytes", (key) => Buffer.from(publicPem(key).replace(/-----[^-]+-----|\s/g, ""), "base64")],
+    ["JWK n or x member as text", (key) => String(key.publicJwk.n ?? key.publicJwk.x)],
   ];
   for (const hs of ["HS256", "HS384"]) {
     for (const keyName of ["RSA", "EC"]) {
@@ -212,5 +213,48 @@ describe("a key whose alg, use, kty or curve does not fit the token", () => {
       const token = signObjects(goodHeader(key), goodClaims(idp), key);
       await expect(verifier.verify(token)).resolves.toMatchObject({ header: { kid: key.kid } });
     }
+  });
+});
+
+describe("an issuer configured with a shared secret next to an asymmetric issuer", () => {
+  const secret = "a-32-byte-or-longer-shared-secret-for-hs256-only";
+  const hsIssuer = "https://hs.issuer.test";
+  let mixed: Verifier;
+  beforeAll(() => {
+    mixed = createVerifier({
+      audience: AUDIENCE,
+      issuers: [{ issuer: hsIssuer, secret }, { issuer: idp.issuer }],
+    });
+  });
+  const hs256 = (claims: Record<string, unknown>, key = secret) => {
+    const input = `${encodeJson({ alg: "HS256", typ: "JWT" })}.${encodeJson(claims)}`;
+    return `${input}.${hmacBytes("HS256", key, input)}`;
+  };
+
+  it("accepts HS256 with the secret for the secret's own issuer (control)", async () => {
+    await expect(mixed.verify(hs256({ ...goodClaims(idp), iss: hsIssuer }))).resolves.toMatchObject({
+      issuer: hsIssuer,
+    });
+  });
+
+  it("rejects HS256 keyed with that secret but claiming the asymmetric issuer", async () => {
+    await expectInvalidToken(mixed.verify(hs256(goodClaims(idp))), ["algorithm", "key_mismatch"]);
+  });
+
+  it("rejects HS256 for the asymmetric issuer keyed with its public key", async () => {
+    await expectInvalidToken(mixed.verify(hs256(goodClaims(idp), publicPem(rsa))), [
+      "algorithm",
+      "key_mismatch",
+    ]);
+  });
+
+  it("rejects RS256 signed by the asymmetric issuer's key but claiming the secret's issuer", async () => {
+    const token = signObjects(goodHeader(rsa), { ...goodClaims(idp), iss: hsIssuer }, rsa);
+    await expectInvalidToken(mixed.verify(token), ["algorithm", "key_mismatch", "unknown_key"]);
+  });
+
+  it("rejects HS256 with a wrong secret for the secret's issuer", async () => {
+    const token = hs256({ ...goodClaims(idp), iss: hsIssuer }, `${secret}!`);
+    await expectInvalidToken(mixed.verify(token), ["signature"]);
   });
 });
