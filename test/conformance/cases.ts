@@ -36,6 +36,10 @@ export interface Fixture {
   idp: TestIdp;
   /** An IdP whose discovery and JWKS answer 500 from the start. */
   down: TestIdp;
+  /** An IdP that accepts requests and never answers (the verifier's timeout gives up). */
+  hanging: TestIdp;
+  /** An IdP that has stopped: its port refuses connections. */
+  gone: TestIdp;
   /** A token from `idp` with `sub` and `aud` set; claims given here override (undefined removes). */
   sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>;
 }
@@ -59,10 +63,13 @@ export type Expected =
     }
   | { status: 503; code: undefined; message: string };
 
+/** The apps each harness runs, one per IdP: healthy, answering 500, hanging, and gone. */
+export type AppName = "up" | "down" | "hanging" | "gone";
+
 export interface Case {
   name: string;
-  /** Which app answers: the one whose IdP works (default) or the one whose IdP is down. */
-  app?: "up" | "down";
+  /** Which app answers: the one whose IdP works (default), or one whose IdP fails in that way. */
+  app?: AppName;
   request(f: Fixture): Promise<CaseRequest>;
   expect: Expected;
 }
@@ -384,7 +391,7 @@ export const CASES: readonly Case[] = [
   {
     name: "IdP down when cold: a well-formed token",
     app: "down",
-    request: async (f) => bearer(await f.sign({ iss: f.down.issuer }, { idp: f.down })),
+    request: async (f) => bearer(await f.sign({}, { idp: f.down })),
     expect: keysUnavailable,
   },
   {
@@ -392,6 +399,18 @@ export const CASES: readonly Case[] = [
     app: "down",
     request: async (f) =>
       bearer(await f.sign({ iss: f.down.issuer, scope: "orders:read" }, { idp: f.down }), ROUTES.orders),
+    expect: keysUnavailable,
+  },
+  {
+    name: "IdP hanging when cold: the fetch times out",
+    app: "hanging",
+    request: async (f) => bearer(await f.sign({}, { idp: f.hanging })),
+    expect: keysUnavailable,
+  },
+  {
+    name: "IdP gone when cold: the connection is refused",
+    app: "gone",
+    request: async (f) => bearer(await f.sign({}, { idp: f.gone })),
     expect: keysUnavailable,
   },
   {

@@ -7,19 +7,27 @@
 import type { VerifierOptions } from "@resource-guard/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestIdp, type TestIdp } from "../support/idp.js";
-import { AUDIENCE, CASES, type Case, type Fixture, MAX_TOKEN_LENGTH, SUBJECT } from "./cases.js";
+import {
+  type AppName,
+  AUDIENCE,
+  CASES,
+  type Case,
+  type Fixture,
+  MAX_TOKEN_LENGTH,
+  SUBJECT,
+} from "./cases.js";
 import { parseChallenges } from "./challenge-parser.js";
 import type { Harness, RunningApp } from "./harness.js";
 
 /** The options every harness verifier is built with; `issuer` is filled in per IdP. */
-export function conformanceOptions(idp: TestIdp): VerifierOptions {
+export function conformanceOptions(idp: TestIdp, timeoutMs = 5000): VerifierOptions {
   return {
     issuer: idp.issuer,
     audience: AUDIENCE,
     allowQueryToken: true,
     maxTokenLength: MAX_TOKEN_LENGTH,
-    // Keep the 503 path quick: a cold, failing IdP is given up on fast and retried after 1 s.
-    timeoutMs: 1000,
+    timeoutMs,
+    // Keep the 503 path quick: after a failed fetch, the next attempt may come after 1 s.
     maxBackoffMs: 1000,
   };
 }
@@ -36,19 +44,29 @@ export function runConformance(harness: Harness): void {
   describe(`conformance: ${harness.name}`, () => {
     let idp: TestIdp;
     let down: TestIdp;
-    let up: RunningApp;
-    let failing: RunningApp;
+    let hanging: TestIdp;
+    let gone: TestIdp;
+    const apps = new Map<AppName, RunningApp>();
     let fixture: Fixture;
 
     beforeAll(async () => {
       idp = await startTestIdp({ algs: ["RS256", "PS256", "ES256", "EdDSA"] });
       down = await startTestIdp();
       down.fault = "status-500";
-      up = await harness.start(conformanceOptions(idp));
-      failing = await harness.start(conformanceOptions(down));
+      hanging = await startTestIdp();
+      hanging.fault = "hang";
+      gone = await startTestIdp();
+      await gone.close();
+      apps.set("up", await harness.start(conformanceOptions(idp)));
+      apps.set("down", await harness.start(conformanceOptions(down)));
+      // Only the hanging IdP gets a short timeout, so a slow machine cannot fail the healthy apps.
+      apps.set("hanging", await harness.start(conformanceOptions(hanging, 300)));
+      apps.set("gone", await harness.start(conformanceOptions(gone)));
       fixture = {
         idp,
         down,
+        hanging,
+        gone,
         sign: (claims = {}, options = {}) => {
           const signer = options.idp ?? idp;
           const key =
@@ -64,15 +82,17 @@ export function runConformance(harness: Harness): void {
     });
 
     afterAll(async () => {
-      await up?.close();
-      await failing?.close();
+      for (const app of apps.values()) await app.close();
       await idp?.close();
       await down?.close();
+      await hanging?.close();
     });
 
     it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, testCase) => {
       const request = await testCase.request(fixture);
-      const { res, text } = await send(testCase.app === "down" ? failing : up, request);
+      const app = apps.get(testCase.app ?? "up");
+      if (!app) throw new Error(`no app ${testCase.app}`);
+      const { res, text } = await send(app, request);
       const expected = testCase.expect;
       const challenge = res.headers.get("www-authenticate");
 
