@@ -129,6 +129,9 @@ describe("hostile kid values", () => {
   });
 
   it("does not refetch the JWKS for a second hostile kid within the cooldown", async () => {
+    // The first unknown kid opens the cooldown window (it may refetch); the next ones must not.
+    const opener = signObjects(goodHeader(real, { kid: "window-opener" }), goodClaims(idp), real);
+    await expectInvalidToken(verifier.verify(opener), ["unknown_key"]);
     const jwksBefore = idp.jwksHits;
     for (const kid of ["another-unknown-1", "another-unknown-2", "another-unknown-3"]) {
       const token = signObjects(goodHeader(real, { kid }), goodClaims(idp), real);
