@@ -145,6 +145,28 @@ describe.each([3, 2] as KoaMajor[])("koa %i", (major) => {
     );
     expect(await refused.text()).toBe("A required claim is missing or not accepted");
   });
+
+  it("takes a form-body token when allowFormBodyToken is on and a body parser ran first", async () => {
+    const app = createApp(major);
+    // A minimal urlencoded body parser standing in for koa-bodyparser: it sets ctx.request.body.
+    app.use(async (ctx, next) => {
+      let text = "";
+      for await (const chunk of ctx.req) text += chunk;
+      (ctx.request as { body?: unknown }).body = Object.fromEntries(new URLSearchParams(text));
+      await next();
+    });
+    app.use(bearerAuth({ ...options(), allowFormBodyToken: true }));
+    app.use((ctx) => {
+      ctx.body = { sub: ctx.state.auth?.claims.sub };
+    });
+    const res = await fetch(`${await serve(app)}/me`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `access_token=${await sign()}`,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ sub: "user-1" });
+  });
 });
 
 describe("construction-time checks", () => {
