@@ -18,10 +18,12 @@ export {
 } from "./errors/bearer-error.js";
 export { formatChallenge } from "./errors/challenge.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
-export { assertAnyScope, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
+export { assertAnyScope, assertClaims, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export * from "./presets/index.js";
+export { resolveVerifier } from "./resolve-verifier.js";
 export type {
   AuthResult,
+  ClaimCheck,
   ClaimPrimitive,
   ClaimRule,
   FetchLike,
@@ -38,5 +40,6 @@ export type {
   TokenCacheOptions,
   Verifier,
   VerifierOptions,
+  VerifierOrOptions,
   VerifierStats,
 } from "./types.js";

@@ -46,9 +46,21 @@ export interface AuthResult {
 export interface RequestLike {
   headers: Record<string, string | string[] | undefined>;
   method?: string;
+  /**
+   * The request target (`/orders?access_token=…`). When present, the query method reads the
+   * `access_token` parameter from it rather than from `query`, so every framework's query parser
+   * (Express 4's `qs` turns `access_token[x]=` into an object) gives the same answer.
+   */
+  url?: string;
   query?: Record<string, unknown> | URLSearchParams | null;
   body?: unknown;
 }
+
+/** What adapters accept: verifier options, or `{ verifier }` to share one verifier (and its caches). */
+export type VerifierOrOptions = VerifierOptions | { verifier: Verifier };
+
+/** A claim predicate for `assertClaims` and the adapters' `requireClaims`: return true to accept. */
+export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
 
 /** A claim value that a rule compares against. */
 export type ClaimPrimitive = string | number | boolean;

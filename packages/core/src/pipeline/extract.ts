@@ -63,6 +63,12 @@ function parameter(source: unknown, options: Options): string | undefined {
   return checkTokenSyntax(value, options);
 }
 
+function queryOf(request: RequestLike): RequestLike["query"] {
+  if (typeof request.url !== "string") return request.query;
+  const start = request.url.indexOf("?");
+  return start === -1 ? null : new URLSearchParams(request.url.slice(start + 1));
+}
+
 function isFormBody(request: RequestLike): boolean {
   // RFC 6750 §2.2: only an application/x-www-form-urlencoded body of a non-GET request counts.
   if (request.method === undefined || request.method.toUpperCase() === "GET") return false;
@@ -89,7 +95,7 @@ export function findBearerToken(request: RequestLike, options: Options): string 
   }
   const fromBody =
     options.allowFormBodyToken && isFormBody(request) ? parameter(request.body, options) : undefined;
-  const fromQuery = options.allowQueryToken ? parameter(request.query, options) : undefined;
+  const fromQuery = options.allowQueryToken ? parameter(queryOf(request), options) : undefined;
   const found = [fromHeader, fromBody, fromQuery].filter((token) => token !== undefined);
   if (found.length > 1) throw new InvalidRequestError("multiple_methods", options.realm);
   if (found.length === 0) throw new MissingCredentialsError(options.realm);

@@ -4,9 +4,9 @@
  * route's requirement against it. A scope matches only as a whole word, so `orders:readonly` never
  * grants `orders:read`.
  */
-import { InsufficientScopeError } from "../errors/bearer-error.js";
+import { InsufficientScopeError, InvalidTokenError } from "../errors/bearer-error.js";
 import { isScopeToken } from "../errors/challenge.js";
-import type { AuthResult, JWTPayload, ScopeClaim, ScopeReader } from "../types.js";
+import type { AuthResult, ClaimCheck, JWTPayload, ScopeClaim, ScopeReader } from "../types.js";
 
 /** The verifier realm each AuthResult was produced under, so free functions can build its 403. */
 const realms = new WeakMap<AuthResult, string | undefined>();
@@ -69,10 +69,11 @@ export function compileScopeReader(
  * @example const scopes = parseRequiredScopes(["orders:read"]);
  */
 export function parseRequiredScopes(
-  scopes: readonly string[] | string,
+  scopes: string | readonly (string | readonly string[])[],
   what = "requireScopes",
 ): readonly string[] {
-  const list = typeof scopes === "string" ? [scopes] : scopes;
+  // Adapters take `requireScopes("a", "b")` and `requireScopes(["a", "b"])` alike.
+  const list = typeof scopes === "string" ? [scopes] : Array.isArray(scopes) ? scopes.flat() : scopes;
   if (!Array.isArray(list) || list.length === 0) {
     throw new TypeError(`resource-guard: ${what}() needs at least one scope, e.g. ${what}("orders:read")`);
   }
@@ -92,6 +93,21 @@ function hasScope(auth: AuthResult, scope: string): boolean {
 
 function realmOf(auth: AuthResult): string | undefined {
   return realms.has(auth) ? realms.get(auth) : "api";
+}
+
+/**
+ * Throws a 401 `invalid_token` (`claim_rule`) unless `check(auth.claims, auth)` returns true; a
+ * throwing check counts as a refusal. For rules on every route, prefer the `requiredClaims` option.
+ * @example assertClaims(auth, (claims) => claims.tenant === "acme");
+ */
+export function assertClaims(auth: AuthResult, check: ClaimCheck): void {
+  let accepted: boolean;
+  try {
+    accepted = check(auth.claims, auth) === true;
+  } catch (error) {
+    throw new InvalidTokenError("claim_rule", realmOf(auth), error);
+  }
+  if (!accepted) throw new InvalidTokenError("claim_rule", realmOf(auth));
 }
 
 /**

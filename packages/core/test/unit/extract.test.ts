@@ -120,5 +120,20 @@ describe("findBearerToken (RFC 6750 §2)", () => {
       status: 400,
       reason: "empty_token",
     });
+    // With `url`, the query is read from the raw target, whatever a framework's parser made of it.
+    expect(
+      await outcome(open, {
+        headers: {},
+        url: `/orders?access_token=${JWT_LIKE}`,
+        query: { access_token: { x: "1" } },
+      }),
+    ).toMatchObject({ reason: "issuer" });
+    expect(
+      await outcome(open, {
+        headers: {},
+        url: "/orders?access_token[x]=1",
+        query: { access_token: { x: "1" } },
+      }),
+    ).toMatchObject({ reason: "no_credentials" });
   });
 });
