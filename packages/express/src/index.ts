@@ -13,14 +13,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AuthResult,
   assertAnyScope,
+  assertClaims,
   assertScopes,
-  createVerifier,
-  InvalidTokenError,
-  type JWTPayload,
+  type ClaimCheck,
   parseRequiredScopes,
-  type RequestLike,
-  type Verifier,
-  type VerifierOptions,
+  resolveVerifier,
+  type VerifierOrOptions,
 } from "@resource-guard/core";
 
 declare global {
@@ -33,7 +31,7 @@ declare global {
 }
 
 /** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOptions | { verifier: Verifier };
+export type BearerAuthOptions = VerifierOrOptions;
 
 /** The request as this middleware sees it; Express's `Request` fits it in Express 4 and 5. */
 export interface AuthRequest extends IncomingMessage {
@@ -47,53 +45,17 @@ export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?
 /** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
 export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
 
-/** A claim predicate for `requireClaims`: return true to accept the token. */
-export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
-
-// The realm of the verifier that produced each result, for the 401 that `requireClaims` answers with.
-const realms = new WeakMap<AuthResult, string | undefined>();
-
-// Built once, at start-up; `{ verifier }` shares one (and its key cache) between apps and routers.
-function toVerifier(options: BearerAuthOptions): Verifier {
-  if (options === null || typeof options !== "object" || !("verifier" in options))
-    return createVerifier(options);
-  const { verifier, ...rest } = options;
-  if (typeof verifier?.authenticate !== "function") {
-    throw new TypeError("resource-guard: bearerAuth({ verifier }) needs a verifier made by createVerifier()");
-  }
-  if (Object.keys(rest).length > 0) {
-    throw new TypeError(
-      "resource-guard: bearerAuth() takes either { verifier } or verifier options, not both",
-    );
-  }
-  return verifier;
-}
-
-// Core reads `query` only when allowQueryToken is on. It is parsed from the raw URL, so Express 4's qs
-// (`?access_token[x]=…` becomes an object) and Express 5's querystring give the same answer.
-function toRequestLike(req: AuthRequest): RequestLike {
-  return {
-    headers: req.headers,
-    method: req.method,
-    body: req.body,
-    get query() {
-      const at = req.url?.indexOf("?") ?? -1;
-      return at === -1 ? null : new URLSearchParams(req.url?.slice(at + 1));
-    },
-  };
-}
-
 /**
  * Verifies the bearer token of every request and sets `req.auth`; failures go to `next(err)`.
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = toVerifier(options);
+  const verifier = resolveVerifier(options, "bearerAuth()");
   return (req, _res, next) => {
-    // Express 4 never catches a rejected promise, so the rejection is handed to next() here.
-    verifier.authenticate(toRequestLike(req)).then(
+    // Express 4 never catches a rejected promise, so the rejection is handed to next() here. Core
+    // reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
+    verifier.authenticate(req).then(
       (auth) => {
-        realms.set(auth, verifier.realm);
         req.auth = auth;
         next();
       },
@@ -123,7 +85,7 @@ function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware 
  * @example app.get("/orders", requireScopes("orders:read"), handler);
  */
 export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(scopes.flat(), "requireScopes");
+  const required = parseRequiredScopes(scopes, "requireScopes");
   return guard("requireScopes", (auth) => assertScopes(auth, required));
 }
 
@@ -132,7 +94,7 @@ export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
  * @example app.get("/orders", requireAnyScope("orders:read", "orders:admin"), handler);
  */
 export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(scopes.flat(), "requireAnyScope");
+  const required = parseRequiredScopes(scopes, "requireAnyScope");
   return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
 }
 
@@ -144,10 +106,7 @@ export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
 export function requireClaims(check: ClaimCheck): AuthMiddleware {
   if (typeof check !== "function")
     throw new TypeError("resource-guard: requireClaims() needs a predicate function");
-  return guard("requireClaims", (auth) => {
-    if (check(auth.claims, auth) !== true)
-      throw new InvalidTokenError("claim_rule", realms.has(auth) ? realms.get(auth) : "api");
-  });
+  return guard("requireClaims", (auth) => assertClaims(auth, check));
 }
 
-export type { AuthResult, Verifier, VerifierOptions } from "@resource-guard/core";
+export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";

@@ -171,10 +171,10 @@ describe("construction-time checks", () => {
   it("refuses { verifier } mixed with verifier options, and a verifier that is not one", () => {
     const verifier = createVerifier(options());
     expect(() => bearerAuth({ verifier, audience: AUDIENCE } as never)).toThrow(
-      "resource-guard: bearerAuth() takes either { verifier } or verifier options, not both",
+      "resource-guard: bearerAuth() takes either { verifier } or verifier options, not both (got audience too)",
     );
     expect(() => bearerAuth({ verifier: {} } as never)).toThrow(
-      "resource-guard: bearerAuth({ verifier }) needs a verifier made by createVerifier()",
+      "resource-guard: bearerAuth() got { verifier } that is not one made by createVerifier()",
     );
   });
 

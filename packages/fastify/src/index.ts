@@ -11,23 +11,18 @@
 import {
   type AuthResult,
   assertAnyScope,
+  assertClaims,
   assertScopes,
-  createVerifier,
-  InvalidTokenError,
-  type JWTPayload,
+  type ClaimCheck,
   parseRequiredScopes,
-  type RequestLike,
-  type Verifier,
-  type VerifierOptions,
+  resolveVerifier,
+  type VerifierOrOptions,
 } from "@resource-guard/core";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
 /** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
 export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
-
-/** A claim predicate for `requireClaims`: return true to accept the token. */
-export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
 
 /** A preHandler built by `app.requireScopes` and its siblings. */
 export type AuthPreHandler = (request: FastifyRequest) => Promise<void>;
@@ -52,7 +47,7 @@ declare module "fastify" {
 }
 
 /** Plugin options: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type ResourceGuardOptions = (VerifierOptions | { verifier: Verifier }) & {
+export type ResourceGuardOptions = VerifierOrOptions & {
   /**
    * The hook that authenticates. Default `onRequest` (before the body is parsed), or `preValidation`
    * when `allowFormBodyToken` is set, because a form-body token (RFC 6750 §2.2) needs the parsed body.
@@ -62,41 +57,6 @@ export type ResourceGuardOptions = (VerifierOptions | { verifier: Verifier }) & 
 
 // Options Fastify itself reads from `register(plugin, opts)`; core would refuse them as unknown.
 const FASTIFY_OPTION_NAMES = new Set(["prefix", "logLevel", "logSerializers"]);
-
-function toVerifier(options: Record<string, unknown>): Verifier {
-  if ("verifier" in options) {
-    const { verifier, ...rest } = options as { verifier?: Verifier };
-    if (typeof verifier?.authenticate !== "function") {
-      throw new TypeError(
-        "resource-guard: register(resourceGuard, { verifier }) needs a verifier made by createVerifier()",
-      );
-    }
-    if (Object.keys(rest).length > 0) {
-      throw new TypeError(
-        "resource-guard: the plugin takes either { verifier } or verifier options, not both",
-      );
-    }
-    return verifier;
-  }
-  return createVerifier(options as VerifierOptions);
-}
-
-// The realm of the verifier that produced each result, for the 401 that `requireClaims` answers with.
-const realms = new WeakMap<AuthResult, string | undefined>();
-
-// Core reads `query` only when allowQueryToken is on. It is parsed from the raw URL, so a custom
-// `querystringParser` cannot change what counts as an `access_token` parameter.
-function toRequestLike(request: FastifyRequest): RequestLike {
-  return {
-    headers: request.headers,
-    method: request.method,
-    body: request.body,
-    get query() {
-      const at = request.url.indexOf("?");
-      return at === -1 ? null : new URLSearchParams(request.url.slice(at + 1));
-    },
-  };
-}
 
 // Fastify 5 (and 4.10+) expose the route config on routeOptions; older 4.x only on context.
 function authDisabled(request: FastifyRequest): boolean {
@@ -108,7 +68,7 @@ function authDisabled(request: FastifyRequest): boolean {
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
   const { hook: named, ...rest } = options;
   const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
-  const verifier = toVerifier(own);
+  const verifier = resolveVerifier(own as VerifierOrOptions, "register(resourceGuard)");
   const hook = named ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
   if (hook !== "onRequest" && hook !== "preValidation") {
     throw new TypeError('resource-guard: "hook" must be "onRequest" or "preValidation"');
@@ -118,9 +78,9 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
   app.decorateRequest("auth", null);
   app.addHook(hook, async (request: FastifyRequest) => {
     if (authDisabled(request)) return;
-    const auth = await verifier.authenticate(toRequestLike(request));
-    realms.set(auth, verifier.realm);
-    request.auth = auth;
+    // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
+    const { headers, method, url, body } = request;
+    request.auth = await verifier.authenticate({ headers, method, url, body });
   });
 
   const guard =
@@ -134,21 +94,17 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
       check(request.auth);
     };
   app.decorate("requireScopes", (...scopes: ScopeArgs) => {
-    const required = parseRequiredScopes(scopes.flat(), "requireScopes");
+    const required = parseRequiredScopes(scopes, "requireScopes");
     return guard("requireScopes", (auth) => assertScopes(auth, required));
   });
   app.decorate("requireAnyScope", (...scopes: ScopeArgs) => {
-    const required = parseRequiredScopes(scopes.flat(), "requireAnyScope");
+    const required = parseRequiredScopes(scopes, "requireAnyScope");
     return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
   });
   app.decorate("requireClaims", (check: ClaimCheck) => {
     if (typeof check !== "function")
       throw new TypeError("resource-guard: requireClaims() needs a predicate function");
-    return guard("requireClaims", (auth) => {
-      if (check(auth.claims, auth) !== true) {
-        throw new InvalidTokenError("claim_rule", realms.has(auth) ? realms.get(auth) : "api");
-      }
-    });
+    return guard("requireClaims", (auth) => assertClaims(auth, check));
   });
 };
 
@@ -161,4 +117,4 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 export const resourceGuard = fp(plugin, { fastify: "4.x || 5.x", name: "@resource-guard/fastify" });
 export default resourceGuard;
 
-export type { AuthResult, Verifier, VerifierOptions } from "@resource-guard/core";
+export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";

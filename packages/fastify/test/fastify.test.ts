@@ -214,9 +214,11 @@ describe("construction-time checks", () => {
     const verifier = createVerifier(options());
     await expect(
       createApp(5).register(resourceGuard, { verifier, audience: AUDIENCE } as never),
-    ).rejects.toThrow("resource-guard: the plugin takes either { verifier } or verifier options, not both");
+    ).rejects.toThrow(
+      "resource-guard: register(resourceGuard) takes either { verifier } or verifier options, not both (got audience too)",
+    );
     await expect(createApp(5).register(resourceGuard, { verifier: {} } as never)).rejects.toThrow(
-      "resource-guard: register(resourceGuard, { verifier }) needs a verifier made by createVerifier()",
+      "resource-guard: register(resourceGuard) got { verifier } that is not one made by createVerifier()",
     );
   });
 

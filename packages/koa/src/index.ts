@@ -11,14 +11,13 @@
 import {
   type AuthResult,
   assertAnyScope,
+  assertClaims,
   assertScopes,
-  createVerifier,
-  InvalidTokenError,
-  type JWTPayload,
+  type ClaimCheck,
   parseRequiredScopes,
   type RequestLike,
-  type Verifier,
-  type VerifierOptions,
+  resolveVerifier,
+  type VerifierOrOptions,
 } from "@resource-guard/core";
 
 // Brings "koa" into the declaration build so the augmentation below resolves there (tsup's dts step
@@ -33,11 +32,11 @@ declare module "koa" {
 }
 
 /** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOptions | { verifier: Verifier };
+export type BearerAuthOptions = VerifierOrOptions;
 
 /** The context as this middleware sees it; Koa's context (and @koa/router's) fits it. */
 export interface AuthContext {
-  request: Pick<RequestLike, "headers" | "method" | "body"> & { querystring: string };
+  request: Pick<RequestLike, "headers" | "method" | "body"> & { url: string };
   state: { auth?: AuthResult | undefined };
 }
 
@@ -47,50 +46,15 @@ export type AuthMiddleware = (ctx: AuthContext, next: () => Promise<unknown>) =>
 /** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
 export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
 
-/** A claim predicate for `requireClaims`: return true to accept the token. */
-export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
-
-// The realm of the verifier that produced each result, for the 401 that `requireClaims` answers with.
-const realms = new WeakMap<AuthResult, string | undefined>();
-
-// Built once, at start-up; `{ verifier }` shares one (and its key cache) between apps and routers.
-function toVerifier(options: BearerAuthOptions): Verifier {
-  if (options === null || typeof options !== "object" || !("verifier" in options))
-    return createVerifier(options);
-  const { verifier, ...rest } = options;
-  if (typeof verifier?.authenticate !== "function") {
-    throw new TypeError("resource-guard: bearerAuth({ verifier }) needs a verifier made by createVerifier()");
-  }
-  if (Object.keys(rest).length > 0) {
-    throw new TypeError(
-      "resource-guard: bearerAuth() takes either { verifier } or verifier options, not both",
-    );
-  }
-  return verifier;
-}
-
-// Core reads `query` only when allowQueryToken is on. It is parsed from the raw query string, so a
-// custom query parser in the app cannot change what counts as an `access_token` parameter.
-function toRequestLike(request: AuthContext["request"]): RequestLike {
-  return {
-    headers: request.headers,
-    method: request.method,
-    body: request.body,
-    get query() {
-      return new URLSearchParams(request.querystring);
-    },
-  };
-}
-
 /**
  * Verifies the bearer token of every request and sets `ctx.state.auth`; failures are thrown.
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = toVerifier(options);
+  const verifier = resolveVerifier(options, "bearerAuth()");
   return async (ctx, next) => {
-    const auth = await verifier.authenticate(toRequestLike(ctx.request));
-    realms.set(auth, verifier.realm);
+    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
+    const auth = await verifier.authenticate(ctx.request);
     ctx.state.auth = auth;
     await next();
   };
@@ -114,7 +78,7 @@ function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware 
  * @example router.get("/orders", requireScopes("orders:read"), handler);
  */
 export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(scopes.flat(), "requireScopes");
+  const required = parseRequiredScopes(scopes, "requireScopes");
   return guard("requireScopes", (auth) => assertScopes(auth, required));
 }
 
@@ -123,7 +87,7 @@ export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
  * @example router.get("/orders", requireAnyScope("orders:read", "orders:admin"), handler);
  */
 export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(scopes.flat(), "requireAnyScope");
+  const required = parseRequiredScopes(scopes, "requireAnyScope");
   return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
 }
 
@@ -135,11 +99,7 @@ export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
 export function requireClaims(check: ClaimCheck): AuthMiddleware {
   if (typeof check !== "function")
     throw new TypeError("resource-guard: requireClaims() needs a predicate function");
-  return guard("requireClaims", (auth) => {
-    if (check(auth.claims, auth) !== true) {
-      throw new InvalidTokenError("claim_rule", realms.has(auth) ? realms.get(auth) : "api");
-    }
-  });
+  return guard("requireClaims", (auth) => assertClaims(auth, check));
 }
 
-export type { AuthResult, Verifier, VerifierOptions } from "@resource-guard/core";
+export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";
