@@ -129,14 +129,20 @@ async function makeRequests(): Promise<Array<{ kind: Kind; token: string }>> {
 }
 
 async function send(kind: Kind, token: string): Promise<Outcome> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  await response.arrayBuffer();
-  return {
-    kind,
-    status: response.status,
-    challenge: response.headers.get("www-authenticate"),
-    retryAfter: response.headers.get("retry-after"),
-  };
+  try {
+    const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+    return {
+      kind,
+      status: response.status,
+      challenge: response.headers.get("www-authenticate"),
+      retryAfter: response.headers.get("retry-after"),
+    };
+  } catch (err) {
+    // Kept as an outcome so a failed request is reported with its cause instead of aborting the run.
+    const cause = (err as { cause?: unknown }).cause;
+    return { kind, status: -1, challenge: String(cause ?? err), retryAfter: null };
+  }
 }
 
 const challenge = (reason: keyof typeof INVALID_TOKEN_DESCRIPTIONS) =>
@@ -175,6 +181,7 @@ describe("under load while the identity provider flaps", () => {
     const count = (kind: Kind, test: (o: Outcome) => boolean) =>
       outcomes.filter((o) => o.kind === kind && test(o)).length;
     expect(outcomes).toHaveLength(requests.length);
+    expect(outcomes.filter((o) => o.status === -1)).toEqual([]);
     expect(outcomes.filter((o) => o.status >= 500 && o.status !== 503)).toEqual([]);
 
     expect(count("valid", (o) => o.status === 200)).toBe(PER_CLASS.valid);
