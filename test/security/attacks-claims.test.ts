@@ -286,3 +286,16 @@ describe("scope substrings", () => {
     },
   );
 });
+
+describe("a sender-constrained token presented as a bearer token", () => {
+  // RFC 9449 §7.1: a DPoP-bound token (cnf.jkt) used with the Bearer scheme is what a thief without
+  // the DPoP private key would send.
+  it("rejects a DPoP-bound token (cnf.jkt) sent with Bearer", async () => {
+    const token = signed(goodClaims(idp, { cnf: { jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" } }));
+    await expectInvalidToken(verifier.verify(token), ["sender_constrained"]);
+  });
+
+  it("accepts a token without cnf (control)", async () => {
+    await expect(verifier.verify(signed(goodClaims(idp)))).resolves.toBeDefined();
+  });
+});
