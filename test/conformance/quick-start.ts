@@ -10,16 +10,24 @@ import type { AddressInfo } from "node:net";
 import { expect, vi } from "vitest";
 import { parseChallenges } from "./challenge-parser.js";
 
-const DOC = new URL("../../docs/frameworks.md", import.meta.url);
+// The README shows the same quick starts as docs/frameworks.md; both copies must stay identical.
+const DOCS = ["../../README.md", "../../docs/frameworks.md"].map((path) => new URL(path, import.meta.url));
 
-/** The code of the quick-start block for `framework`; throws when the docs lack it. */
-export function quickStartCode(framework: string): string {
-  const text = readFileSync(DOC, "utf8");
+function blockOf(doc: URL, framework: string): string {
+  const text = readFileSync(doc, "utf8");
   const marker = `<!-- quick-start: ${framework} -->\n\`\`\`js\n`;
   const start = text.indexOf(marker);
-  if (start === -1) throw new Error(`docs/frameworks.md has no quick start for ${framework}`);
+  if (start === -1) throw new Error(`${doc.pathname} has no quick start for ${framework}`);
   const end = text.indexOf("\n```", start + marker.length);
   return text.slice(start + marker.length, end + 1);
+}
+
+/** The code of the quick-start block for `framework`; throws when a doc lacks it or the copies differ. */
+export function quickStartCode(framework: string): string {
+  const [readme, guide] = DOCS.map((doc) => blockOf(doc, framework));
+  if (readme !== guide)
+    throw new Error(`the ${framework} quick start differs between README.md and docs/frameworks.md`);
+  return readme as string;
 }
 
 /**
