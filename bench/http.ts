@@ -200,8 +200,11 @@ export async function runHttpBench(
     }
     log(`http: ${servers.length} servers warmed`);
     for (let round = 0; round < plan.rounds; round++) {
+      // Each round starts one server further along, so no server is always measured right after the
+      // same neighbour.
+      const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
       for (const mode of HTTP_MODES) {
-        for (const server of servers) {
+        for (const server of order) {
           const result = results.get(`${server.config.id}/${mode}`);
           if (!result) continue;
           result.rounds.push(await measure(server, mode, round, tokens, plan, rotating));

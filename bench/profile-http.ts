@@ -10,11 +10,13 @@ import { once } from "node:events";
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import autocannon from "autocannon";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
-import type { ServerMessage } from "./http-server.js";
+import type { ServerMessage, ServerStats } from "./http-server.js";
 import { canPin } from "./machine.js";
 import { type CpuProfile, summarizeProfile } from "./profile-summary.js";
 
-const [id = "koa-rg", mode = "hot"] = process.argv.slice(2);
+const [id = "koa-rg", mode = "hot"] = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+// --static: send one fixed request (as bench/http.ts does for "hot") instead of rebuilding each one.
+const fixed = process.argv.includes("--static");
 const DIR = "bench/.raw/profile-http";
 
 async function main(): Promise<void> {
@@ -47,27 +49,52 @@ async function main(): Promise<void> {
       m.type === "ready" ? resolve(m.port) : reject(new Error(m.type)),
     );
   });
+  if (process.argv.includes("--rejects")) {
+    // As bench/http.ts's correctness check does: one tampered token and one request without a token.
+    for (const authorization of [`Bearer ${tokens[0]!.slice(0, -4)}AAAA`, undefined]) {
+      const response = await fetch(`http://127.0.0.1:${port}/orders`, {
+        headers: authorization ? { authorization } : {},
+      });
+      await response.arrayBuffer();
+    }
+  }
   let i = 0;
+  const stats = () =>
+    new Promise<ServerStats>((resolve) => {
+      child.once("message", (m: ServerStats) => resolve(m));
+      child.send({ type: "stats" });
+    });
+  const before = await stats();
   const result = await autocannon({
     url: `http://127.0.0.1:${port}/orders`,
     connections: 16,
     ...(mode === "distinct" ? { amount: tokens.length } : { duration: 4 }),
-    requests: [
-      {
-        setupRequest: (request: Record<string, unknown>) => {
-          request.headers = { authorization: `Bearer ${tokens[i++ % tokens.length]}` };
-          return request;
-        },
-      },
-    ],
+    ...(fixed
+      ? { headers: { authorization: `Bearer ${tokens[0]}` } }
+      : {
+          requests: [
+            {
+              setupRequest: (request: Record<string, unknown>) => {
+                request.headers = { authorization: `Bearer ${tokens[i++ % tokens.length]}` };
+                return request;
+              },
+            },
+          ],
+        }),
   });
+  const after = await stats();
+  const cpuPerReq = (after.cpuUs - before.cpuUs) / (after.served - before.served);
+  const idpHits = idp.totalHits;
   const exited = once(child, "exit");
   child.send({ type: "exit" });
   await exited;
   await idp.close();
   const file = readdirSync(DIR).find((f) => f.endsWith(".cpuprofile"));
   if (!file) throw new Error("no profile written");
-  console.log(`${id} ${mode}: ${result.requests.total} requests, non-2xx ${result.non2xx}; ${DIR}/${file}`);
+  console.log(
+    `${id} ${mode}: ${result.requests.total} requests, non-2xx ${result.non2xx}; ` +
+      `server CPU ${cpuPerReq.toFixed(1)} µs/request (profiler on); IdP requests during the run: ${idpHits}; ${DIR}/${file}`,
+  );
   console.log(summarizeProfile(JSON.parse(readFileSync(`${DIR}/${file}`, "utf8")) as CpuProfile, 35));
 }
 

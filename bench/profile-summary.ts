@@ -41,5 +41,38 @@ export function summarizeProfile(profile: CpuProfile, top = 25): string {
   lines.push("", "self time by file:");
   for (const [where, hits] of [...byFile].sort((a, b) => b[1] - a[1]).slice(0, 20))
     lines.push(`${pct(hits)}  ${where}`);
+
+  // Inclusive time (self plus everything called) of our own functions: what each stage really costs.
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const inclusive = new Map<number, number>();
+  const totalOf = (id: number): number => {
+    const known = inclusive.get(id);
+    if (known !== undefined) return known;
+    const node = nodes.get(id)!;
+    let sum = node.hitCount ?? 0;
+    for (const child of node.children ?? []) sum += totalOf(child);
+    inclusive.set(id, sum);
+    return sum;
+  };
+  const ours = new Map<string, number>();
+  const visit = (id: number, onStack: Set<string>): void => {
+    const node = nodes.get(id)!;
+    const { functionName, url } = node.callFrame;
+    const name = `${functionName || "(anonymous)"}  ${shorten(url)}`;
+    const counted = url.includes("/packages/") && !onStack.has(name);
+    if (counted) {
+      ours.set(name, (ours.get(name) ?? 0) + totalOf(id));
+      onStack.add(name);
+    }
+    for (const child of node.children ?? []) visit(child, onStack);
+    if (counted) onStack.delete(name);
+  };
+  const root = profile.nodes[0];
+  if (root) visit(root.id, new Set());
+  if (ours.size > 0) {
+    lines.push("", "inclusive time of resource-guard functions (packages/*):");
+    for (const [name, hits] of [...ours].sort((a, b) => b[1] - a[1]).slice(0, 20))
+      lines.push(`${pct(hits)}  ${name}`);
+  }
   return lines.join("\n");
 }

@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   const session = new Session();
   session.connect();
   await session.post("Profiler.enable");
-  await session.post("Profiler.setSamplingInterval", { interval: 50 });
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
   await session.post("Profiler.start");
   const t0 = performance.now();
   for (const token of tokens) await verifier.verify(token);
