@@ -1,6 +1,6 @@
 /**
  * Turns a V8 .cpuprofile into the short text a person tuning the hot path wants: self time by
- * function and by source file, as shares of all samples. Used by bench/profile.ts (the verifier alone)
+ * function and by source file, and inclusive time of our own functions, as shares of all samples. Used by bench/profile.ts (the verifier alone)
  * and bench/profile-http.ts (a whole HTTP server).
  */
 
@@ -9,6 +9,7 @@ export interface CpuProfile {
     id: number;
     callFrame: { functionName: string; url: string; lineNumber: number };
     hitCount?: number;
+    children?: number[];
   }[];
 }
 
