@@ -101,14 +101,7 @@ export class JwksKeySource implements KeySource {
 
   private async loadThenMatch(kid: string | undefined, now: number): Promise<readonly KeyRecord[]> {
     if (!this.inflight && now < this.backoffUntil) throw this.unavailable(now);
-    try {
-      await this.refresh();
-    } catch (error) {
-      throw this.unavailable(this.settings.now(), error);
-    }
-    const found = this.match(kid);
-    if (found.length === 0) throw new InvalidTokenError("unknown_key", this.settings.realm);
-    return found;
+    return this.refreshThenMatch(kid);
   }
 
   private async afterMiss(kid: string | undefined, now: number): Promise<readonly KeyRecord[]> {
@@ -120,6 +113,10 @@ export class JwksKeySource implements KeySource {
       }
       this.lastUnknownKidRefetch = now;
     }
+    return this.refreshThenMatch(kid);
+  }
+
+  private async refreshThenMatch(kid: string | undefined): Promise<readonly KeyRecord[]> {
     try {
       await this.refresh();
     } catch (error) {

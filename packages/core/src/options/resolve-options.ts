@@ -13,7 +13,8 @@ import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
 import type { ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
 
-const ISSUER_SETTING_NAMES = [
+/** The names of IssuerSettings: settings given once for all issuers or per issuer. */
+export const ISSUER_SETTING_NAMES = [
   "audience",
   "jwksUri",
   "metadataUrl",
@@ -24,7 +25,7 @@ const ISSUER_SETTING_NAMES = [
   "typ",
   "maxTokenAge",
   "secret",
-] as const;
+] as const satisfies readonly (keyof IssuerSettings)[];
 
 /** Every option name createVerifier accepts; adapters use it to split their own options off. */
 export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([

@@ -4,6 +4,7 @@
  * tell the caller what to fix. Presets only build options; `createVerifier` still validates them,
  * so a preset can never accept something the core would refuse.
  */
+import { ISSUER_SETTING_NAMES as ALL_ISSUER_SETTING_NAMES } from "../options/resolve-options.js";
 import type { IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 
 /**
@@ -24,17 +25,10 @@ export interface PresetOptions extends VerifierOptions {
  */
 export type PresetOverrides = Omit<VerifierOptions, "issuer" | "issuers" | "audience">;
 
-const ISSUER_SETTING_NAMES = [
-  "jwksUri",
-  "metadataUrl",
-  "algorithms",
-  "scopeClaims",
-  "requiredClaims",
-  "allowedClients",
-  "typ",
-  "maxTokenAge",
-  "secret",
-] as const satisfies readonly (keyof IssuerSettings)[];
+// Presets set `audience` themselves; every other per-issuer setting may be overridden.
+const ISSUER_SETTING_NAMES = ALL_ISSUER_SETTING_NAMES.filter(
+  (name): name is Exclude<(typeof ALL_ISSUER_SETTING_NAMES)[number], "audience"> => name !== "audience",
+);
 
 /** The TypeError a preset throws for a bad input: it names the preset and says what to do instead. */
 export function presetError(preset: string, message: string): TypeError {
