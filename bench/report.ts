@@ -44,7 +44,10 @@ function microTable(results: readonly MicroResult[], mode: "hot" | "distinct"): 
         cells.push(r?.skipped?.startsWith("unavailable") ? "unavailable" : "n/a", "");
         continue;
       }
-      cells.push(formatCount(r.median), formatRatio(ratio(r.median, limit?.median)));
+      cells.push(
+        `${formatCount(r.median)}${r.exhausted ? " ⚠" : ""}`,
+        formatRatio(ratio(r.median, limit?.median)),
+      );
     }
     const bold = id.startsWith("resource-guard") ? `**${label}**` : label;
     lines.push(`| ${bold} | ${cells.join(" | ")} |`);
@@ -107,7 +110,13 @@ export function renderResults(run: RunSummary): string {
         '(wall-clock rates are in the raw JSON). "× limit" is the ratio to the minimal node:crypto ' +
         "verifier (split, base64url, JSON.parse, crypto.verify on a pre-imported KeyObject, exp/iss/aud checks).",
       "",
-      `### Distinct tokens (a fresh instance each round walks a pool of ${m.distinctPool.toLocaleString("en-US")} tokens it has never seen)`,
+      "### Distinct tokens (one instance per verifier; no token is seen twice, so caches fill, miss and evict)",
+      "",
+      `Pool sizes: ${Object.entries(m.distinctPool)
+        .map(([alg, n]) => `${alg} ${n.toLocaleString("en-US")}`)
+        .join(
+          ", ",
+        )}.${m.results.some((r) => r.exhausted) ? " **A pool ran out during a round (marked ⚠): that figure comes from shorter rounds.**" : ""}`,
       "",
       ...microTable(m.results, "distinct"),
       "",
