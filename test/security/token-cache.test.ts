@@ -30,6 +30,8 @@ describe("the verified-token cache", () => {
     const fx = await start();
     const now = fx.clock.seconds();
     const token = await fx.idp.sign(goodClaims(fx.idp, { iat: now, exp: now + 60 }, fx.clock.now()));
+    // Admitted on the second verification, answered from the cache on the third.
+    await fx.verifier.verify(token);
     await fx.verifier.verify(token);
     await fx.verifier.verify(token);
     expect(fx.verifier.stats().cacheHits).toBe(1);
@@ -41,6 +43,8 @@ describe("the verified-token cache", () => {
     const fx = await start();
     const token = await fx.idp.sign(goodClaims(fx.idp, { exp: fx.clock.seconds() + 3600 }, fx.clock.now()));
     await fx.verifier.verify(token);
+    await fx.verifier.verify(token);
+    expect(fx.verifier.stats().cachedTokens).toBe(1);
     const next = await fx.idp.rotate("ES256");
     fx.clock.advance(10 * 60_000 + 1000); // past the key set's freshness: a refresh is due
     // The hit that finds the key set stale starts a refresh; the refresh retires the old key.
@@ -63,6 +67,8 @@ describe("the verified-token cache", () => {
     const fx = await start();
     const token = await fx.idp.sign(goodClaims(fx.idp, {}, fx.clock.now()));
     await fx.verifier.verify(token);
+    await fx.verifier.verify(token);
+    expect(fx.verifier.stats().cachedTokens).toBe(1);
     const [h, p, s] = segments(token);
     const last = s.at(-1) === "A" ? "B" : "A";
     const variants = [

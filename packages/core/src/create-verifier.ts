@@ -152,12 +152,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
         cacheHits: cache?.hits ?? 0,
       };
     },
-    async authenticate(request: RequestLike): Promise<AuthResult> {
+    authenticate(request: RequestLike): Promise<AuthResult> {
+      // Not async itself: verify() is the one promise per request.
       let token: string;
       try {
         token = findBearerToken(request, resolved);
       } catch (error) {
-        throw toBearerError(error, realm);
+        return Promise.reject(toBearerError(error, realm));
       }
       return verify(token);
     },

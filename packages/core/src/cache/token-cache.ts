@@ -7,6 +7,11 @@
  * is a miss; it is served only until the moment a fresh verification would call it expired or too old
  * (to the millisecond); and never once the key that verified it has left the key set. It is bounded in
  * entries and in token bytes, evicting the oldest first.
+ *
+ * A token is admitted on its second verification, not its first. Most tokens that are seen once are
+ * never seen again (a client per request, a flood of forgeries); caching them would fill the cache with
+ * entries that live long enough for the garbage collector to promote them and are then evicted, which
+ * costs more than it saves. First sight only records a 32-bit fingerprint in a bounded set of numbers.
  */
 import type { KeyRecord } from "../keys/import-key.js";
 import type { KeySource } from "../keys/key-source.js";
@@ -23,6 +28,8 @@ export interface TokenCacheEntry {
 
 export class TokenCache {
   private readonly entries = new Map<string, TokenCacheEntry>();
+  /** Fingerprints of tokens verified once; a collision only admits a token early, never serves one. */
+  private readonly seenOnce = new Set<number>();
   private bytes = 0;
   /** Lookups answered from the cache. */
   hits = 0;
@@ -55,6 +62,12 @@ export class TokenCache {
 
   set(token: string, entry: TokenCacheEntry): void {
     if (token.length > this.maxBytes) return;
+    const mark = fingerprint(token);
+    if (!this.seenOnce.delete(mark)) {
+      if (this.seenOnce.size >= this.maxEntries) this.seenOnce.clear();
+      this.seenOnce.add(mark);
+      return;
+    }
     this.remove(token);
     this.entries.set(token, entry);
     this.bytes += token.length;
@@ -67,4 +80,13 @@ export class TokenCache {
   private remove(token: string): void {
     if (this.entries.delete(token)) this.bytes -= token.length;
   }
+}
+
+/** FNV-1a over the last 32 characters: the signature's end, which differs between any two tokens. */
+function fingerprint(token: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = Math.max(0, token.length - 32); i < token.length; i++) {
+    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0;
 }

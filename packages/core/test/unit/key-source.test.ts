@@ -251,6 +251,8 @@ describe("verified-token cache", () => {
     const exp = Math.floor(clock.ms / 1000) + 60;
     const token = await sign({ exp });
     await verifier.verify(token);
+    expect(verifier.stats()).toMatchObject({ cachedTokens: 0, cacheHits: 0 }); // admitted on second sight
+    await verifier.verify(token);
     await verifier.verify(token);
     expect(verifier.stats()).toMatchObject({ cachedTokens: 1, cacheHits: 1 });
     clock.ms = (exp + 5) * 1000 - 1;
@@ -264,6 +266,8 @@ describe("verified-token cache", () => {
     const { verifier, clock, sign } = setUp(idp);
     const token = await sign();
     await verifier.verify(token);
+    await verifier.verify(token);
+    expect(verifier.stats().cachedTokens).toBe(1);
     await idp.rotate();
     clock.ms += 11 * 60_000; // freshness over: the next hit starts a refresh, which retires the key
     await verifier.verify(token);
@@ -271,14 +275,18 @@ describe("verified-token cache", () => {
     expect(await outcome(verifier.verify(token))).toMatchObject({ status: 401, reason: "unknown_key" });
   });
 
-  it("stays within maxEntries and maxBytes", async () => {
+  it("admits a token on its second verification, and stays within maxEntries and maxBytes", async () => {
     const idp = await idpWith();
     const { verifier, sign } = setUp(idp, { tokenCache: { maxEntries: 5, maxBytes: 100_000 } });
-    for (let i = 0; i < 12; i++) await verifier.verify(await sign({ jti: String(i) }));
+    const twice = async (v: typeof verifier, t: string) => {
+      await v.verify(t);
+      await v.verify(t);
+    };
+    for (let i = 0; i < 12; i++) await twice(verifier, await sign({ jti: String(i) }));
     expect(verifier.stats().cachedTokens).toBe(5);
     const small = setUp(idp, { tokenCache: { maxEntries: 100, maxBytes: 2_000 } }).verifier;
     const token = await sign();
-    for (let i = 0; i < 12; i++) await small.verify(await sign({ jti: String(i) }));
+    for (let i = 0; i < 12; i++) await twice(small, await sign({ jti: String(i) }));
     expect(small.stats().cachedTokenBytes).toBeLessThanOrEqual(2_000);
     expect(small.stats().cachedTokens).toBe(Math.floor(2_000 / token.length));
   });
@@ -289,6 +297,8 @@ describe("verified-token cache", () => {
     const b = setUp(idp, { audience: "another-api" });
     const token = await a.sign();
     await a.verifier.verify(token);
+    await a.verifier.verify(token);
+    expect(a.verifier.stats().cachedTokens).toBe(1);
     expect(await outcome(b.verifier.verify(token))).toMatchObject({ status: 401, reason: "audience" });
   });
 });
