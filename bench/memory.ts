@@ -4,7 +4,8 @@
  * and the heap measured after a forced GC at checkpoints. A bounded cache shows as a plateau once it is
  * full; a leak shows as a slope.
  *
- * The tokens are HS256 (an issuer configured with a shared secret): the cache does not care how a token
+ * Each token is verified twice in a row, as a client reuses its token (the cache admits a token on its
+ * second sight), so every token passes through the cache. The tokens are HS256 (an issuer configured with a shared secret): the cache does not care how a token
  * was verified, and HMAC makes a million sign-and-verify rounds take seconds instead of minutes, which
  * keeps `pnpm bench` under ten minutes. Tokens are made in batches, so they never all exist at once.
  */
@@ -25,6 +26,7 @@ export interface MemoryReport {
   growth: number;
   /** Last checkpoint minus the checkpoint half-way through: a leak shows here, a full cache does not. */
   growthSecondHalf: number;
+  /** Verifications per second, both presentations of each token counted. */
   verifiedPerSec: number;
   skipped?: string;
 }
@@ -104,7 +106,11 @@ async function main(): Promise<void> {
     const tokens = signBatch(secret, done, BATCH);
     report.tokenLength = tokens[0]!.length;
     const t0 = performance.now();
-    for (const token of tokens) await verifier.verify(token);
+    // Each token twice, as a client reuses its token: the cache admits a token on its second sight.
+    for (const token of tokens) {
+      await verifier.verify(token);
+      await verifier.verify(token);
+    }
     busyMs += performance.now() - t0;
     const total = done + BATCH;
     if (total === MAX_ENTRIES || total % every === 0) {
@@ -112,7 +118,7 @@ async function main(): Promise<void> {
       process.stderr.write(`memory: ${total.toLocaleString("en-US")} tokens\n`);
     }
   }
-  report.verifiedPerSec = TOTAL / (busyMs / 1000);
+  report.verifiedPerSec = (2 * TOTAL) / (busyMs / 1000);
   const heaps = report.checkpoints.map((c) => c.heapUsed);
   report.growth = Math.max(...heaps) - report.baseline;
   const half = report.checkpoints.find((c) => c.tokens >= TOTAL / 2)!;

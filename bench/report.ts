@@ -149,7 +149,7 @@ export function renderResults(run: RunSummary): string {
       out.push(`Not measured: ${mem.skipped}`, "");
     } else {
       out.push(
-        `${mem.tokens.toLocaleString("en-US")} distinct ${mem.alg} tokens (${mem.tokenLength} characters each) through one ` +
+        `${mem.tokens.toLocaleString("en-US")} distinct ${mem.alg} tokens (${mem.tokenLength} characters each), each presented twice, through one ` +
           `verifier with \`tokenCache: { maxEntries: ${mem.maxEntries}, maxBytes: ${mem.maxBytes} }\`, ` +
           `${formatCount(mem.verifiedPerSec)} verifications/s. Heap after a forced GC:`,
         "",
