@@ -4,7 +4,8 @@
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
  * Flags: `--quick` (a smoke run of a minute or two), `--only=micro,http,memory` (run some phases; the
- * others are read back from bench/.raw/ when a previous run left them there), `--configs=koa,koa-rg`
+ * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
+ * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
  */
 import { spawn } from "node:child_process";
@@ -78,7 +79,8 @@ async function http(): Promise<{ plan: HttpPlan; results: HttpResult[] }> {
 async function main(): Promise<void> {
   const started = performance.now();
   mkdirSync(RAW, { recursive: true });
-  const machine = describeMachine();
+  const machine =
+    (phases.has("report") ? readRaw<RunSummary>("summary")?.machine : undefined) ?? describeMachine();
   if (!machine.taskset)
     log("bench: taskset unavailable (or one core): nothing will be pinned; results.md says so");
 
@@ -101,7 +103,10 @@ async function main(): Promise<void> {
   const summary: RunSummary = {
     machine,
     quick,
-    seconds: (performance.now() - started) / 1000,
+    // `--only=report` runs nothing and re-renders from bench/.raw/; it keeps the measured run's time.
+    seconds: phases.has("report")
+      ? (readRaw<RunSummary>("summary")?.seconds ?? 0)
+      : (performance.now() - started) / 1000,
     ...(micro ? { micro } : {}),
     ...(httpRun ? { http: httpRun } : {}),
     ...(memory ? { memory } : {}),
