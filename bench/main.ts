@@ -3,7 +3,7 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two), `--only=micro,http,memory` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory` (run some phases; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -20,8 +20,10 @@ import type { MicroReport } from "./micro.js";
 import { type RunSummary, renderResults } from "./report.js";
 import { checkTargets } from "./targets.js";
 
-const RAW = "bench/.raw";
 const quick = process.argv.includes("--quick");
+// A quick run never overwrites the committed results: its raw files and outputs stay in .raw/quick/.
+const RAW = quick ? "bench/.raw/quick" : "bench/.raw";
+const OUT = quick ? RAW : "bench";
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const configsArg = process.argv.find((a) => a.startsWith("--configs="));
 const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http"]);
@@ -113,10 +115,10 @@ async function main(): Promise<void> {
     targets: checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory),
   };
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
-  writeFileSync("bench/results.md", renderResults(summary));
+  writeFileSync(`${OUT}/results.md`, renderResults(summary));
   const caption = `${machine.cpuModel}, Node ${machine.node}, ${machine.date.slice(0, 10)}${quick ? " (quick run)" : ""}. Source: bench/results.md`;
-  writeFileSync("bench/results.svg", renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));
-  log(`bench: wrote bench/results.md and bench/results.svg in ${Math.round(summary.seconds)} s`);
+  writeFileSync(`${OUT}/results.svg`, renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));
+  log(`bench: wrote ${OUT}/results.md and ${OUT}/results.svg in ${Math.round(summary.seconds)} s`);
   for (const t of summary.targets)
     log(`  ${t.met === undefined ? "?  " : t.met ? "ok " : "NO "} ${t.target}: ${t.measured}`);
 }
