@@ -6,7 +6,7 @@
  * audience is never served to another); an entry is keyed by the whole token text, so any changed byte
  * is a miss; it is served only until the moment a fresh verification would call it expired or too old
  * (to the millisecond); and never once the key that verified it has left the key set. It is bounded in
- * entries and in token bytes, evicting the oldest first.
+ * entries and in token bytes, dropping the least recently used half first.
  *
  * A token is admitted on its second verification, not its first. Most tokens that are seen once are
  * never seen again (a client per request, a flood of forgeries); caching them would fill the cache with
@@ -27,34 +27,58 @@ export interface TokenCacheEntry {
 }
 
 export class TokenCache {
-  private readonly entries = new Map<string, TokenCacheEntry>();
+  // Two generations instead of one Map evicted oldest-first: deleting from the front of a V8 Map
+  // leaves holes that later scans walk past (measured at ~5 µs per insert once full). Entries go to
+  // `young`; when it holds half the budget it becomes `old` and the previous `old` is dropped whole.
+  // A hit in `old` moves the entry back to `young`, so tokens in use survive a rotation.
+  // Keys are 32-bit fingerprints, so a lookup hashes 32 characters instead of the whole token; the
+  // entry's own token is compared in full before it is served.
+  private young = new Map<number, TokenCacheEntry>();
+  private old = new Map<number, TokenCacheEntry>();
+  private youngBytes = 0;
+  private oldBytes = 0;
+  private readonly generationEntries: number;
+  private readonly generationBytes: number;
   /** Fingerprints of tokens verified once; a collision only admits a token early, never serves one. */
   private readonly seenOnce = new Set<number>();
-  private bytes = 0;
   /** Lookups answered from the cache. */
   hits = 0;
 
   constructor(
     private readonly maxEntries: number,
     private readonly maxBytes: number,
-  ) {}
+  ) {
+    this.generationEntries = Math.max(1, Math.floor(maxEntries / 2));
+    this.generationBytes = Math.max(1, Math.floor(maxBytes / 2));
+  }
 
   /** Entries held now. */
   get size(): number {
-    return this.entries.size;
+    return this.young.size + this.old.size;
   }
 
   /** Token characters held now. */
   get byteSize(): number {
-    return this.bytes;
+    return this.youngBytes + this.oldBytes;
   }
 
   get(token: string, nowMs: number): TokenCacheEntry | undefined {
-    const entry = this.entries.get(token);
-    if (entry === undefined) return undefined;
+    const mark = fingerprint(token);
+    let entry = this.young.get(mark);
+    let inOld = false;
+    if (entry === undefined) {
+      entry = this.old.get(mark);
+      if (entry === undefined) return undefined;
+      inOld = true;
+    }
+    if (entry.auth.token !== token) return undefined;
     if (nowMs >= entry.untilMs || entry.key.retired) {
-      this.remove(token);
+      this.delete(mark, inOld);
       return undefined;
+    }
+    if (inOld) {
+      this.delete(mark, true);
+      this.insert(mark, entry);
     }
     this.hits++;
     return entry;
@@ -68,17 +92,33 @@ export class TokenCache {
       this.seenOnce.add(mark);
       return;
     }
-    this.remove(token);
-    this.entries.set(token, entry);
-    this.bytes += token.length;
-    while (this.entries.size > this.maxEntries || this.bytes > this.maxBytes) {
-      const oldest = this.entries.keys().next().value as string;
-      this.remove(oldest);
+    this.delete(mark, false);
+    this.delete(mark, true);
+    this.insert(mark, entry);
+  }
+
+  private insert(mark: number, entry: TokenCacheEntry): void {
+    this.young.set(mark, entry);
+    this.youngBytes += entry.auth.token.length;
+    if (this.young.size >= this.generationEntries || this.youngBytes >= this.generationBytes) {
+      this.old = this.young;
+      this.oldBytes = this.youngBytes;
+      this.young = new Map();
+      this.youngBytes = 0;
+    }
+    // Both generations together stay within the configured bounds (small bounds can need this).
+    if (this.size > this.maxEntries || this.byteSize > this.maxBytes) {
+      this.old = new Map();
+      this.oldBytes = 0;
     }
   }
 
-  private remove(token: string): void {
-    if (this.entries.delete(token)) this.bytes -= token.length;
+  private delete(mark: number, fromOld: boolean): void {
+    const map = fromOld ? this.old : this.young;
+    const entry = map.get(mark);
+    if (entry === undefined || !map.delete(mark)) return;
+    if (fromOld) this.oldBytes -= entry.auth.token.length;
+    else this.youngBytes -= entry.auth.token.length;
   }
 }
 

@@ -282,13 +282,41 @@ describe("verified-token cache", () => {
       await v.verify(t);
       await v.verify(t);
     };
-    for (let i = 0; i < 12; i++) await twice(verifier, await sign({ jti: String(i) }));
-    expect(verifier.stats().cachedTokens).toBe(5);
+    const tokens = await Promise.all(Array.from({ length: 12 }, (_, i) => sign({ jti: String(i) })));
+    for (const token of tokens) {
+      await twice(verifier, token);
+      expect(verifier.stats().cachedTokens).toBeLessThanOrEqual(5);
+    }
+    expect(verifier.stats().cachedTokens).toBeGreaterThanOrEqual(2);
+    // The latest token is served from the cache; the first was dropped long ago.
+    const hits = verifier.stats().cacheHits;
+    await verifier.verify(tokens[11]!);
+    expect(verifier.stats().cacheHits).toBe(hits + 1);
+    await verifier.verify(tokens[0]!);
+    expect(verifier.stats().cacheHits).toBe(hits + 1);
+
     const small = setUp(idp, { tokenCache: { maxEntries: 100, maxBytes: 2_000 } }).verifier;
-    const token = await sign();
-    for (let i = 0; i < 12; i++) await twice(small, await sign({ jti: String(i) }));
-    expect(small.stats().cachedTokenBytes).toBeLessThanOrEqual(2_000);
-    expect(small.stats().cachedTokens).toBe(Math.floor(2_000 / token.length));
+    for (const token of tokens) {
+      await twice(small, token);
+      expect(small.stats().cachedTokenBytes).toBeLessThanOrEqual(2_000);
+    }
+    expect(small.stats().cachedTokens).toBeGreaterThanOrEqual(1);
+  });
+
+  it("keeps a token in use across generations of the cache", async () => {
+    const idp = await idpWith();
+    const { verifier, sign } = setUp(idp, { tokenCache: { maxEntries: 4, maxBytes: 100_000 } });
+    const hot = await sign({ jti: "hot" });
+    await verifier.verify(hot);
+    await verifier.verify(hot);
+    for (let i = 0; i < 10; i++) {
+      const other = await sign({ jti: `cold-${i}` });
+      await verifier.verify(other);
+      await verifier.verify(other);
+      const hits = verifier.stats().cacheHits;
+      await verifier.verify(hot);
+      expect(verifier.stats().cacheHits).toBe(hits + 1);
+    }
   });
 
   it("is per verifier: a token accepted for one audience is not served to another", async () => {
