@@ -75,3 +75,16 @@ describe("hasDuplicateMembers", () => {
     expect(hasDuplicateMembers(json)).toBe(expected);
   });
 });
+
+describe("hasDuplicateMembers on text that is not JSON", () => {
+  it("terminates on unterminated strings", () => {
+    expect(hasDuplicateMembers('{"a')).toBe(false);
+    expect(hasDuplicateMembers('{"a":"b')).toBe(false);
+    expect(hasDuplicateMembers('{"a":"b\\"')).toBe(false);
+  });
+
+  it("skips values with escaped quotes and backslashes", () => {
+    expect(hasDuplicateMembers('{"a":"x\\\\","a":1}')).toBe(true);
+    expect(hasDuplicateMembers('{"a":"x\\\\\\"a\\":","b":1}')).toBe(false);
+  });
+});
