@@ -1,83 +1,11 @@
 /**
- * The conformance table against core alone: a plain node:http server calls `verifier.authenticate`
- * and core's scope assertions, and writes the error's status and headers itself. This is the
- * reference the adapters are held to; it also checks the challenge parser the suite relies on.
+ * The conformance table against core alone (see core-harness.ts). It also checks the challenge
+ * parser the suite relies on.
  */
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import {
-  type AuthResult,
-  assertAnyScope,
-  assertScopes,
-  createVerifier,
-  parseRequiredScopes,
-  type VerifierOptions,
-} from "@resource-guard/core";
 import { describe, expect, it } from "vitest";
 import { parseChallenges } from "./challenge-parser.js";
-import { ANY_SCOPES, BOTH_SCOPES, type Harness, ORDERS_SCOPES, ROUTES } from "./harness.js";
+import { coreHarness } from "./core-harness.js";
 import { runConformance } from "./suite.js";
-
-function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res
-    .writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8" })
-    .end(JSON.stringify(body));
-}
-
-const coreHarness: Harness = {
-  name: "core (node:http)",
-  async start(options: VerifierOptions) {
-    const verifier = createVerifier(options);
-    const orders = parseRequiredScopes(ORDERS_SCOPES);
-    const both = parseRequiredScopes(BOTH_SCOPES);
-    const any = parseRequiredScopes(ANY_SCOPES);
-    const handle = async (req: IncomingMessage, res: ServerResponse) => {
-      const url = new URL(req.url ?? "/", "http://localhost");
-      if (url.pathname === ROUTES.health)
-        return json(res, 200, { route: ROUTES.health, authenticated: false });
-      try {
-        const auth: AuthResult = await verifier.authenticate({
-          headers: req.headers,
-          method: req.method,
-          query: url.searchParams,
-        });
-        if (url.pathname === ROUTES.orders) assertScopes(auth, orders);
-        else if (url.pathname === ROUTES.both) assertScopes(auth, both);
-        else if (url.pathname === ROUTES.any) assertAnyScope(auth, any);
-        else if (url.pathname !== ROUTES.me) return json(res, 404, { message: "Not Found" });
-        json(res, 200, { route: url.pathname, sub: auth.claims.sub, scopes: auth.scopes });
-      } catch (err) {
-        const e = err as {
-          status?: number;
-          headers?: Record<string, string>;
-          code?: string;
-          message: string;
-        };
-        if (typeof e.status !== "number") return json(res, 500, { message: "Internal Server Error" });
-        json(res, e.status, { code: e.code ?? null, message: e.message }, e.headers);
-      }
-    };
-    const server = createServer((req, res) => {
-      handle(req, res).catch(() => res.destroy());
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
-  },
-  expectErrorBody(body, contentType, expected) {
-    expect(contentType).toMatch(/^application\/json/);
-    expect(JSON.parse(body)).toEqual({ code: expected.code ?? null, message: expected.message });
-  },
-};
 
 runConformance(coreHarness);
 

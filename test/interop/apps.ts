@@ -6,72 +6,13 @@
  * `orders:read`. Helpers here call an app over real HTTP and assert the exact status, challenge and
  * body (each framework's default error body, checked by its harness).
  */
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import {
-  assertScopes,
-  createVerifier,
-  INVALID_TOKEN_DESCRIPTIONS,
-  type InvalidTokenReason,
-  parseRequiredScopes,
-  type VerifierOptions,
-} from "@resource-guard/core";
+import { INVALID_TOKEN_DESCRIPTIONS, type InvalidTokenReason } from "@resource-guard/core";
 import { expect } from "vitest";
 import { expressHarness } from "../../packages/express/test/app.js";
 import { fastifyHarness } from "../../packages/fastify/test/app.js";
 import { koaHarness } from "../../packages/koa/test/app.js";
+import { coreHarness } from "../conformance/core-harness.js";
 import { type Harness, ORDERS_SCOPES, ROUTES, type RunningApp } from "../conformance/harness.js";
-
-function reply(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res
-    .writeHead(status, { ...headers, "content-type": "application/json; charset=utf-8" })
-    .end(JSON.stringify(body));
-}
-
-/** Core without an adapter: what a user of another framework would write. */
-export const coreHarness: Harness = {
-  name: "core",
-  async start(options: VerifierOptions) {
-    const verifier = createVerifier(options);
-    const orders = parseRequiredScopes(ORDERS_SCOPES);
-    const handle = async (req: IncomingMessage, res: ServerResponse) => {
-      const path = new URL(req.url ?? "/", "http://localhost").pathname;
-      try {
-        const auth = await verifier.authenticate({ headers: req.headers, method: req.method });
-        if (path === ROUTES.orders) assertScopes(auth, orders);
-        reply(res, 200, { route: path, sub: auth.claims.sub, scopes: auth.scopes });
-      } catch (err) {
-        const e = err as {
-          status?: number;
-          headers?: Record<string, string>;
-          code?: string;
-          message: string;
-        };
-        if (typeof e.status !== "number") return reply(res, 500, { message: "Internal Server Error" });
-        reply(res, e.status, { code: e.code ?? null, message: e.message }, e.headers);
-      }
-    };
-    const server = createServer((req, res) => {
-      handle(req, res).catch(() => res.destroy());
-    });
-    server.listen(0, "127.0.0.1");
-    await once(server, "listening");
-    return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-    };
-  },
-  expectErrorBody(body, contentType, expected) {
-    expect(contentType).toMatch(/^application\/json/);
-    expect(JSON.parse(body)).toEqual({ code: expected.code ?? null, message: expected.message });
-  },
-};
 
 /** Every adapter on its previous major too (Express 4, Koa 2, Fastify 4), for the real-server suite. */
 export const PREVIOUS_MAJORS: readonly Harness[] = [expressHarness(4), koaHarness(2), fastifyHarness(4)];
