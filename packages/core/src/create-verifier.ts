@@ -11,7 +11,7 @@ import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
 import { acceptedUntilMs, checkClaims } from "./pipeline/claims.js";
 import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
-import { findBearerToken } from "./pipeline/extract.js";
+import { findBearerToken, isB64Token } from "./pipeline/extract.js";
 import { lookUpKeys } from "./pipeline/key-lookup.js";
 import { toBearerError } from "./pipeline/map-error.js";
 import { assertAnyScope, assertScopes, registerAuthRealm } from "./pipeline/scopes.js";
@@ -101,7 +101,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
 
-  async function verify(token: string): Promise<AuthResult> {
+  // `fromRequest`: the token came from a request, so a malformed one that breaks the b64token grammar
+  // is a malformed request (400), not a bad token (RFC 6750 §2.1, §3.1).
+  async function verifyToken(token: string, fromRequest: boolean): Promise<AuthResult> {
     try {
       if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
       if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
@@ -138,13 +140,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
       });
       return auth;
     } catch (error) {
+      if (
+        fromRequest &&
+        error instanceof InvalidTokenError &&
+        error.reason === "malformed" &&
+        !isB64Token(token)
+      ) {
+        throw new InvalidRequestError("malformed_token", realm);
+      }
       throw toBearerError(error, realm);
     }
   }
 
   return Object.freeze({
     realm,
-    verify,
+    verify: (token: string) => verifyToken(token, false),
     stats(): VerifierStats {
       return {
         cachedTokens: cache?.size ?? 0,
@@ -160,7 +170,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       } catch (error) {
         return Promise.reject(toBearerError(error, realm));
       }
-      return verify(token);
+      return verifyToken(token, true);
     },
     assertScopes(auth: AuthResult, scopes: readonly string[]): void {
       assertScopes(auth, scopes);

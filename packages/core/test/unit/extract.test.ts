@@ -1,4 +1,5 @@
 import { createVerifier } from "@resource-guard/core";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 const base = { issuer: "https://idp.example.com", audience: "api" };
@@ -135,5 +136,36 @@ describe("findBearerToken (RFC 6750 §2)", () => {
         query: { access_token: { x: "1" } },
       }),
     ).toMatchObject({ reason: "no_credentials" });
+  });
+});
+
+describe("400 versus 401 for any header token", () => {
+  // The grammar check runs only after decoding fails; this shows the answer is still exactly
+  // "400 when the token breaks b64token, 401 otherwise", for tokens near and far from a JWT.
+  const grammar = /^[A-Za-z0-9\-._~+/]+=*$/;
+  const verifier = createVerifier(base);
+  const chars = fc.constantFrom(...'AZaz09-._~+/= "\\%é\t,;:{}');
+  const segment = fc.string({ unit: chars, minLength: 0, maxLength: 12 });
+  const token = fc.oneof(
+    fc.string({ unit: chars, minLength: 1, maxLength: 40 }),
+    fc
+      .tuple(segment, segment, segment)
+      .map(([a, b, c]) => `eyJhbGciOiJSUzI1NiJ9${a}.eyJpc3MiOiJ4In0${b}.c2ln${c}`),
+  );
+
+  it("is 400 exactly when the token breaks the b64token grammar", async () => {
+    await fc.assert(
+      fc.asyncProperty(token, async (t) => {
+        const value = t.trim();
+        fc.pre(value !== "" && !value.includes(" ") && !value.includes("\t"));
+        const error = (await verifier
+          .authenticate({ headers: { authorization: `Bearer ${value}` } })
+          .catch((e) => e)) as {
+          status: number;
+        };
+        expect(error.status).toBe(grammar.test(value) ? 401 : 400);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
