@@ -17,11 +17,6 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 // RFC 7230 quoted-string content we accept for a realm: visible ASCII and space.
 const REALM_CHARSET = /^[\x20-\x7E]*$/;
 
-/** True when `value` may be an error or error_description value (RFC 6750 §3). */
-export function isDescriptionText(value: string): boolean {
-  return DESCRIPTION_CHARSET.test(value);
-}
-
 /** True when `value` is one RFC 6749 §3.3 scope-token. */
 export function isScopeToken(value: string): boolean {
   return SCOPE_TOKEN.test(value);

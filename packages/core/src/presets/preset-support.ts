@@ -5,7 +5,7 @@
  * so a preset can never accept something the core would refuse.
  */
 import { ISSUER_SETTING_NAMES as ALL_ISSUER_SETTING_NAMES } from "../options/resolve-options.js";
-import type { IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
+import type { IssuerOptions, VerifierOptions } from "../types.js";
 
 /**
  * What a preset returns: ordinary `createVerifier` options whose issuers are all listed in
