@@ -1,22 +1,37 @@
 /**
  * createVerifier(): validates the options once, builds one key source per key set, and wires the
- * stages in order: extract → decode → (issuer, header, claims) → find key → verify → scopes. This is
- * the only file that knows that order; each stage is a function of its inputs and the resolved options.
+ * stages in order: extract → decode → (issuer, header, claims) → find key → verify → binding → scopes,
+ * with every failure mapped to a BearerError carrying this verifier's challenges. This is the only file
+ * that knows that order; each stage is a function of its inputs and the resolved options.
+ *
+ * Each step runs synchronously when it can: a cached token, or a token whose keys are cached, is
+ * decided without waiting, and only a key fetch (or a check that needs I/O) makes the path async.
  */
 import { TokenCache } from "./cache/token-cache.js";
-import { InvalidRequestError, InvalidTokenError } from "./errors/bearer-error.js";
+import { type BearerError, InvalidRequestError, InvalidTokenError } from "./errors/bearer-error.js";
+import type { Scheme } from "./errors/challenge.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
-import { acceptedUntilMs, checkClaims } from "./pipeline/claims.js";
+import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
+import { acceptedUntilMs, checkClaims, readBinding } from "./pipeline/claims.js";
 import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
-import { findBearerToken, isB64Token } from "./pipeline/extract.js";
+import { findCredentials, isB64Token } from "./pipeline/extract.js";
 import { lookUpKeys } from "./pipeline/key-lookup.js";
 import { toBearerError } from "./pipeline/map-error.js";
-import { assertAnyScope, assertScopes, registerAuthRealm } from "./pipeline/scopes.js";
+import { assertAnyScope, assertClaims, assertScopes, CHALLENGE_CONTEXT } from "./pipeline/scopes.js";
 import { checkHeader, verifySignature } from "./pipeline/verify.js";
-import type { AuthResult, RequestLike, Verifier, VerifierOptions, VerifierStats } from "./types.js";
+import type {
+  AuthenticateOptions,
+  AuthResult,
+  ClaimCheck,
+  RequestLike,
+  TokenBinding,
+  Verifier,
+  VerifierOptions,
+  VerifierStats,
+} from "./types.js";
 
 /** One key source per distinct key set: issuers sharing a `jwksUri` share its cache and fetches. */
 function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
@@ -74,15 +89,11 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function createAuthResult(token: string, decoded: DecodedToken, issuer: ResolvedIssuer): AuthResult {
-  return Object.freeze({
-    token,
-    header: deepFreeze(decoded.header),
-    claims: deepFreeze(decoded.claims),
-    scopes: Object.freeze(issuer.readScopes(decoded.claims)),
-    issuer: issuer.issuer,
-  });
-}
+/** Either a value now or a promise of it: the verifier's steps stay synchronous while they can. */
+type Eventually<T> = T | Promise<T>;
+
+/** A request as the verifier reads it when only a token was given (`verify(token)`). */
+const NO_REQUEST: RequestLike = Object.freeze({ headers: Object.freeze({}) });
 
 /**
  * Builds a verifier. Options are validated here, once; a mistake throws a TypeError that names the
@@ -95,66 +106,146 @@ function createAuthResult(token: string, decoded: DecodedToken, issuer: Resolved
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
-  const { realm, now, clockTolerance, issuers, maxTokenLength, rejectDPoPBoundTokens } = resolved;
+  const { realm, challenge, now, clockTolerance, issuers, maxTokenLength } = resolved;
   const sources = createKeySources(resolved);
   const cache = resolved.tokenCache
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
+  const senderChecks: SenderChecks = Object.freeze({
+    dpop: undefined,
+    mtls: undefined,
+    mtlsRequired: false,
+    rejectDPoPBoundAsBearer: resolved.rejectDPoPBoundTokens,
+  });
 
-  // `fromRequest`: the token came from a request, so a malformed one that breaks the b64token grammar
-  // is a malformed request (400), not a bad token (RFC 6750 §2.1, §3.1).
-  async function verifyToken(token: string, fromRequest: boolean): Promise<AuthResult> {
+  function createAuthResult(
+    token: string,
+    decoded: DecodedToken,
+    issuer: ResolvedIssuer,
+    binding: TokenBinding | undefined,
+  ): AuthResult {
+    return Object.freeze({
+      token,
+      header: deepFreeze(decoded.header),
+      claims: deepFreeze(decoded.claims),
+      scopes: Object.freeze(issuer.readScopes(decoded.claims)),
+      issuer: issuer.issuer,
+      scheme: binding?.kind === "dpop" ? "DPoP" : "Bearer",
+      binding,
+      [CHALLENGE_CONTEXT]: challenge,
+    });
+  }
+
+  /** Verifies the signature with the candidate keys and admits the result to the cache. */
+  function finish(
+    token: string,
+    decoded: DecodedToken,
+    issuer: ResolvedIssuer,
+    binding: TokenBinding | undefined,
+    source: KeySource,
+    candidates: readonly KeyRecord[],
+  ): AuthResult {
+    const key = verifySignature(decoded, candidates, realm);
+    const auth = createAuthResult(token, decoded, issuer, binding);
+    cache?.set(token, {
+      auth,
+      untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
+      key,
+      source,
+    });
+    return auth;
+  }
+
+  /** The token itself, without its sender binding: cache, decode, issuer, header, claims, key, signature. */
+  function verifyToken(token: string): Eventually<AuthResult> {
+    if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
+    if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
+    const nowMs = now();
+    if (cache !== undefined) {
+      const hit = cache.get(token, nowMs);
+      if (hit !== undefined) {
+        hit.source.refreshIfStale(nowMs);
+        return hit.auth;
+      }
+    }
+    const decoded = decodeUntrusted(token, realm);
+    const iss = decoded.claims.iss;
+    // The issuer is matched before anything is fetched: a foreign `iss` causes no network request.
+    const issuer = typeof iss === "string" ? issuers.get(iss) : undefined;
+    if (issuer === undefined)
+      throw new InvalidTokenError(
+        iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
+        realm,
+      );
+    checkHeader(decoded.header, issuer, realm);
+    checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm);
+    const binding = readBinding(decoded.claims, realm);
+    const source = sources.get(issuer.issuer) as KeySource;
+    const candidates = lookUpKeys(source, decoded.header);
+    if (candidates instanceof Promise)
+      return candidates.then((keys) => finish(token, decoded, issuer, binding, source, keys));
+    return finish(token, decoded, issuer, binding, source, candidates);
+  }
+
+  /**
+   * Maps anything thrown to the BearerError to answer with, carrying this verifier's challenges, the
+   * scheme the request used and the scopes the route needs. A token from a request that breaks the
+   * b64token grammar is a malformed request (400), not a bad token (RFC 6750 §2.1, §3.1).
+   */
+  function toError(
+    error: unknown,
+    token: string | undefined,
+    scheme: Scheme | undefined,
+    scopes: readonly string[] | undefined,
+  ): BearerError {
+    const mapped =
+      token !== undefined &&
+      error instanceof InvalidTokenError &&
+      error.reason === "malformed" &&
+      typeof token === "string" &&
+      !isB64Token(token)
+        ? new InvalidRequestError("malformed_token", realm)
+        : toBearerError(error, realm);
+    return mapped.rechallenge(challenge, scheme, scopes);
+  }
+
+  /** The token and its binding; throws or rejects with a BearerError. */
+  function verifyBound(
+    token: string,
+    scheme: Scheme,
+    request: RequestLike,
+    options: AuthenticateOptions<unknown> | undefined,
+    fromRequest: boolean,
+  ): Eventually<AuthResult> {
+    const scopes = options?.scopes;
+    const fail = (error: unknown): never => {
+      throw toError(error, fromRequest ? token : undefined, scheme, scopes);
+    };
     try {
-      if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
-      if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
-      const nowMs = now();
-      if (cache !== undefined) {
-        const hit = cache.get(token, nowMs);
-        if (hit !== undefined) {
-          hit.source.refreshIfStale(nowMs);
-          return hit.auth;
-        }
-      }
-      const decoded = decodeUntrusted(token, realm);
-      const iss = decoded.claims.iss;
-      // The issuer is matched before anything is fetched: a foreign `iss` causes no network request.
-      const issuer = typeof iss === "string" ? issuers.get(iss) : undefined;
-      if (issuer === undefined)
-        throw new InvalidTokenError(
-          iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
-          realm,
-        );
-      checkHeader(decoded.header, issuer, realm);
-      checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm, rejectDPoPBoundTokens);
-      const source = sources.get(issuer.issuer) as KeySource;
-      let candidates = lookUpKeys(source, decoded.header);
-      if (candidates instanceof Promise) candidates = await candidates;
-      const key = verifySignature(decoded, candidates, realm);
-      const auth = createAuthResult(token, decoded, issuer);
-      registerAuthRealm(auth, realm);
-      cache?.set(token, {
-        auth,
-        untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
-        key,
-        source,
-      });
-      return auth;
+      const verified = verifyToken(token);
+      const bound =
+        verified instanceof Promise
+          ? verified.then((auth) => checkBinding(auth, scheme, token, request, options, senderChecks))
+          : checkBinding(verified, scheme, token, request, options, senderChecks);
+      return bound instanceof Promise ? bound.then(undefined, fail) : bound;
     } catch (error) {
-      if (
-        fromRequest &&
-        error instanceof InvalidTokenError &&
-        error.reason === "malformed" &&
-        !isB64Token(token)
-      ) {
-        throw new InvalidRequestError("malformed_token", realm);
-      }
-      throw toBearerError(error, realm);
+      return fail(error);
+    }
+  }
+
+  function settle(run: () => Eventually<AuthResult>): Promise<AuthResult> {
+    try {
+      const result = run();
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
 
   return Object.freeze({
     realm,
-    verify: (token: string) => verifyToken(token, false),
+    challenge,
+    verify: (token: string) => settle(() => verifyBound(token, "Bearer", NO_REQUEST, undefined, false)),
     stats(): VerifierStats {
       return {
         cachedTokens: cache?.size ?? 0,
@@ -162,21 +253,35 @@ export function createVerifier(options: VerifierOptions): Verifier {
         cacheHits: cache?.hits ?? 0,
       };
     },
-    authenticate(request: RequestLike): Promise<AuthResult> {
-      // Not async itself: verify() is the one promise per request.
-      let token: string;
-      try {
-        token = findBearerToken(request, resolved);
-      } catch (error) {
-        return Promise.reject(toBearerError(error, realm));
-      }
-      return verifyToken(token, true);
+    authenticate<R extends RequestLike | Request>(
+      request: R,
+      options?: AuthenticateOptions<R>,
+    ): Promise<AuthResult> {
+      return settle(() => {
+        const like = request as RequestLike;
+        let credentials: ReturnType<typeof findCredentials>;
+        try {
+          credentials = findCredentials(like, resolved);
+        } catch (error) {
+          throw toError(error, undefined, undefined, options?.scopes);
+        }
+        return verifyBound(
+          credentials.token,
+          credentials.scheme,
+          like,
+          options as AuthenticateOptions<unknown> | undefined,
+          true,
+        );
+      });
     },
     assertScopes(auth: AuthResult, scopes: readonly string[]): void {
-      assertScopes(auth, scopes);
+      assertScopes(auth, scopes, challenge);
     },
     assertAnyScope(auth: AuthResult, scopes: readonly string[]): void {
-      assertAnyScope(auth, scopes);
+      assertAnyScope(auth, scopes, challenge);
+    },
+    assertClaims(auth: AuthResult, check: ClaimCheck): void {
+      assertClaims(auth, check, challenge);
     },
     async warmup(): Promise<void> {
       const failures: string[] = [];

@@ -9,20 +9,19 @@
  * context and its children, and not sibling contexts. A route opts out with `config: { auth: false }`.
  */
 import {
+  type AuthenticateOptions,
   type AuthResult,
-  assertAnyScope,
-  assertClaims,
-  assertScopes,
   type ClaimCheck,
-  parseRequiredScopes,
+  createGuard,
+  peerCertificateOf,
+  type RequestLike,
+  type RouteGuard,
   resolveVerifier,
+  type ScopeArgs,
   type VerifierOrOptions,
 } from "@resource-guard/core";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
-
-/** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
-export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
 
 /** A preHandler built by `app.requireScopes` and its siblings. */
 export type AuthPreHandler = (request: FastifyRequest) => Promise<void>;
@@ -58,6 +57,16 @@ export type ResourceGuardOptions = VerifierOrOptions & {
 // Options Fastify itself reads from `register(plugin, opts)`; core would refuse them as unknown.
 const FASTIFY_OPTION_NAMES = new Set(["prefix", "logLevel", "logSerializers"]);
 
+// Fastify 5's `request.host` keeps the port; Fastify 4 has no `host`, and its `hostname` keeps the port.
+// Both honour the `trustProxy` setting; `request.url` is the full URL, prefixes included.
+const READERS: AuthenticateOptions<FastifyRequest> = Object.freeze({
+  absoluteUrl: (request: FastifyRequest) => {
+    const host = (request as { host?: string }).host ?? request.hostname;
+    return host ? `${request.protocol}://${host}${request.url}` : undefined;
+  },
+  clientCertificate: (request: FastifyRequest) => peerCertificateOf(request.raw.socket),
+});
+
 // Fastify 5 (and 4.10+) expose the route config on routeOptions; older 4.x only on context.
 function authDisabled(request: FastifyRequest): boolean {
   const legacy = request as unknown as { context?: { config?: { auth?: boolean } } };
@@ -76,36 +85,27 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 
   // null, never an object: a decorated object would be shared by every request.
   app.decorateRequest("auth", null);
-  app.addHook(hook, async (request: FastifyRequest) => {
+  app.addHook(hook, async (request: FastifyRequest, reply) => {
     if (authDisabled(request)) return;
     // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
-    const { headers, method, url, body } = request;
-    request.auth = await verifier.authenticate({ headers, method, url, body });
+    const auth = await verifier.authenticate(
+      request as unknown as RequestLike,
+      READERS as AuthenticateOptions<RequestLike>,
+    );
+    request.auth = auth;
+    if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
   });
 
+  const NO_AUTH =
+    "request.auth; the route has config.auth false or the plugin is not registered in its context";
   const guard =
-    (what: string, check: (auth: AuthResult) => void): AuthPreHandler =>
+    (built: RouteGuard): AuthPreHandler =>
     async (request) => {
-      if (!request.auth) {
-        throw new Error(
-          `resource-guard: ${what}() found no request.auth; the route has config.auth false or the plugin is not registered in its context`,
-        );
-      }
-      check(request.auth);
+      built.check(request.auth, NO_AUTH);
     };
-  app.decorate("requireScopes", (...scopes: ScopeArgs) => {
-    const required = parseRequiredScopes(scopes, "requireScopes");
-    return guard("requireScopes", (auth) => assertScopes(auth, required));
-  });
-  app.decorate("requireAnyScope", (...scopes: ScopeArgs) => {
-    const required = parseRequiredScopes(scopes, "requireAnyScope");
-    return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
-  });
-  app.decorate("requireClaims", (check: ClaimCheck) => {
-    if (typeof check !== "function")
-      throw new TypeError("resource-guard: requireClaims() needs a predicate function");
-    return guard("requireClaims", (auth) => assertClaims(auth, check));
-  });
+  app.decorate("requireScopes", (...scopes: ScopeArgs) => guard(createGuard("requireScopes", scopes)));
+  app.decorate("requireAnyScope", (...scopes: ScopeArgs) => guard(createGuard("requireAnyScope", scopes)));
+  app.decorate("requireClaims", (check: ClaimCheck) => guard(createGuard("requireClaims", [check])));
 };
 
 /**
@@ -117,4 +117,4 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 export const resourceGuard = fp(plugin, { fastify: "4.x || 5.x", name: "@resource-guard/fastify" });
 export default resourceGuard;
 
-export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";
+export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";

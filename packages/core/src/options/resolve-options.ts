@@ -371,6 +371,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   return Object.freeze({
     issuers,
     realm,
+    challenge: Object.freeze({ realm, resourceMetadata: undefined, bearer: true, dpopAlgs: undefined }),
     clockTolerance: number(input.clockTolerance, "clockTolerance", 5, 0, 3600),
     timeoutMs: number(input.timeoutMs, "timeoutMs", 5000, 1, 120_000),
     cooldownMs: number(input.cooldownMs, "cooldownMs", 30_000, 0),

@@ -3,6 +3,7 @@
  * re-validate, so every check on user input lives in resolve-options.ts.
  */
 import type { KeyObject } from "node:crypto";
+import type { ChallengeContext } from "../errors/challenge.js";
 import type { FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
 
 /** A compiled claim rule: true when the claims pass. */
@@ -39,6 +40,8 @@ export interface ResolvedFreshness {
 export interface ResolvedOptions {
   readonly issuers: ReadonlyMap<string, ResolvedIssuer>;
   readonly realm: string | undefined;
+  /** What every challenge offers: realm, `resource_metadata`, accepted schemes. */
+  readonly challenge: ChallengeContext;
   readonly clockTolerance: number;
   readonly timeoutMs: number;
   readonly cooldownMs: number;
