@@ -18,6 +18,7 @@ import {
 } from "./cases.js";
 import { parseChallenges } from "./challenge-parser.js";
 import type { Harness, RunningApp } from "./harness.js";
+import { runOptionalAuthConformance } from "./optional-auth.js";
 
 /** The options every harness verifier is built with; `issuer` is filled in per IdP. */
 export function conformanceOptions(idp: TestIdp, timeoutMs = 5000): VerifierOptions {
@@ -127,4 +128,5 @@ export function runConformance(harness: Harness): void {
       expect(idp.jwksHits).toBeLessThanOrEqual(2);
     });
   });
+  runOptionalAuthConformance(harness);
 }

@@ -8,10 +8,18 @@
  * decided without waiting, and only a key fetch (or a check that needs I/O) makes the path async.
  */
 import { TokenCache } from "./cache/token-cache.js";
-import { type BearerError, InvalidRequestError, InvalidTokenError } from "./errors/bearer-error.js";
+import {
+  type BearerError,
+  InvalidRequestError,
+  InvalidTokenError,
+  MissingCredentialsError,
+} from "./errors/bearer-error.js";
 import type { Scheme } from "./errors/challenge.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
+import { StaticKeySource } from "./keys/static-key-source.js";
+import { isVerificationObserved, type VerificationEvent } from "./observe/channels.js";
+import { observeVerification } from "./observe/observe-verification.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
@@ -20,6 +28,7 @@ import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
 import { findCredentials, isB64Token } from "./pipeline/extract.js";
 import { lookUpKeys } from "./pipeline/key-lookup.js";
 import { toBearerError } from "./pipeline/map-error.js";
+import { checkRevocation } from "./pipeline/revocation.js";
 import { assertAnyScope, assertClaims, assertScopes, CHALLENGE_CONTEXT } from "./pipeline/scopes.js";
 import { checkHeader, verifySignature } from "./pipeline/verify.js";
 import type {
@@ -56,6 +65,10 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
         retired: false,
       };
       byIssuer.set(issuer.issuer, new SecretKeySource(record));
+      continue;
+    }
+    if (keys.kind === "static") {
+      byIssuer.set(issuer.issuer, new StaticKeySource(keys.jwks, options.realm));
       continue;
     }
     const location = keys.jwksUri ?? `${issuer.issuer}\u0000${keys.metadataUrl ?? ""}`;
@@ -106,7 +119,7 @@ const NO_REQUEST: RequestLike = Object.freeze({ headers: Object.freeze({}) });
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
-  const { realm, challenge, now, clockTolerance, issuers, maxTokenLength } = resolved;
+  const { realm, challenge, now, clockTolerance, issuers, maxTokenLength, isRevoked } = resolved;
   const sources = createKeySources(resolved);
   const cache = resolved.tokenCache
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
@@ -157,7 +170,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /** The token itself, without its sender binding: cache, decode, issuer, header, claims, key, signature. */
-  function verifyToken(token: string): Eventually<AuthResult> {
+  function verifyToken(token: string, event: VerificationEvent | undefined): Eventually<AuthResult> {
     if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
     if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
     const nowMs = now();
@@ -165,6 +178,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const hit = cache.get(token, nowMs);
       if (hit !== undefined) {
         hit.source.refreshIfStale(nowMs);
+        if (event !== undefined) event.cached = true;
         return hit.auth;
       }
     }
@@ -177,6 +191,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
         realm,
       );
+    if (event !== undefined) event.issuer = issuer.issuer;
     checkHeader(decoded.header, issuer, realm);
     checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm);
     const binding = readBinding(decoded.claims, realm);
@@ -216,21 +231,56 @@ export function createVerifier(options: VerifierOptions): Verifier {
     request: RequestLike,
     options: AuthenticateOptions<unknown> | undefined,
     fromRequest: boolean,
+    event: VerificationEvent | undefined,
   ): Eventually<AuthResult> {
     const scopes = options?.scopes;
+    if (event !== undefined) event.scheme = scheme;
     const fail = (error: unknown): never => {
       throw toError(error, fromRequest ? token : undefined, scheme, scopes);
     };
     try {
-      const verified = verifyToken(token);
-      const bound =
+      const verified = verifyToken(token, event);
+      let result =
         verified instanceof Promise
           ? verified.then((auth) => checkBinding(auth, scheme, token, request, options, senderChecks))
           : checkBinding(verified, scheme, token, request, options, senderChecks);
-      return bound instanceof Promise ? bound.then(undefined, fail) : bound;
+      if (isRevoked !== undefined) {
+        result =
+          result instanceof Promise
+            ? result.then((auth) => checkRevocation(auth, isRevoked))
+            : checkRevocation(result, isRevoked);
+      }
+      return result instanceof Promise ? result.then(undefined, fail) : result;
     } catch (error) {
       return fail(error);
     }
+  }
+
+  /** Finds the credentials of a request and verifies them; `undefined` for optional, absent credentials. */
+  function authenticateRequest(
+    request: RequestLike,
+    options: AuthenticateOptions<unknown> | undefined,
+    event: VerificationEvent | undefined,
+  ): Eventually<AuthResult> {
+    let credentials: ReturnType<typeof findCredentials>;
+    try {
+      credentials = findCredentials(request, resolved);
+    } catch (error) {
+      // Optional authentication: no credentials at all pass without a result; bad ones still fail.
+      if (options?.credentialsRequired === false && error instanceof MissingCredentialsError)
+        return undefined as unknown as AuthResult;
+      throw toError(error, undefined, undefined, options?.scopes);
+    }
+    return verifyBound(credentials.token, credentials.scheme, request, options, true, event);
+  }
+
+  /** Runs a verification, traced and published on the diagnostics channels when anyone listens. */
+  function run(
+    verification: (event: VerificationEvent | undefined) => Eventually<AuthResult>,
+  ): Promise<AuthResult> {
+    if (!isVerificationObserved()) return settle(() => verification(undefined));
+    const event: VerificationEvent = {};
+    return observeVerification(event, () => settle(() => verification(event))) as Promise<AuthResult>;
   }
 
   function settle(run: () => Eventually<AuthResult>): Promise<AuthResult> {
@@ -242,10 +292,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   }
 
-  return Object.freeze({
+  return Object.freeze<Verifier>({
     realm,
     challenge,
-    verify: (token: string) => settle(() => verifyBound(token, "Bearer", NO_REQUEST, undefined, false)),
+    verify: (token: string) =>
+      run((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event)),
     stats(): VerifierStats {
       return {
         cachedTokens: cache?.size ?? 0,
@@ -257,22 +308,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
       request: R,
       options?: AuthenticateOptions<R>,
     ): Promise<AuthResult> {
-      return settle(() => {
-        const like = request as RequestLike;
-        let credentials: ReturnType<typeof findCredentials>;
-        try {
-          credentials = findCredentials(like, resolved);
-        } catch (error) {
-          throw toError(error, undefined, undefined, options?.scopes);
-        }
-        return verifyBound(
-          credentials.token,
-          credentials.scheme,
-          like,
+      return run((event) =>
+        authenticateRequest(
+          request as RequestLike,
           options as AuthenticateOptions<unknown> | undefined,
-          true,
-        );
-      });
+          event,
+        ),
+      );
     },
     assertScopes(auth: AuthResult, scopes: readonly string[]): void {
       assertScopes(auth, scopes, challenge);

@@ -13,8 +13,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AuthenticateOptions,
   type AuthResult,
+  anonymousContextOf,
   type ClaimCheck,
   createGuard,
+  isCorsPreflight,
+  markAnonymous,
   peerCertificateOf,
   type RouteGuard,
   resolveVerifier,
@@ -31,8 +34,12 @@ declare global {
   }
 }
 
-/** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOrOptions;
+/**
+ * Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one; and
+ * `credentialsRequired: false` to let requests without credentials through with `req.auth` unset
+ * (requests with bad credentials still fail).
+ */
+export type BearerAuthOptions = VerifierOrOptions & { credentialsRequired?: boolean };
 
 /** The request as this middleware sees it; Express's `Request` fits it in Express 4 and 5. */
 export interface AuthRequest extends IncomingMessage {
@@ -80,14 +87,18 @@ export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = resolveVerifier(options, "bearerAuth()");
+  const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
+  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
+  const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
   return (req, res, next) => {
+    if (isCorsPreflight(req)) return next();
     // Express 4 never catches a rejected promise, so the rejection is handed to next() here. Core
     // reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
-    verifier.authenticate(req, READERS).then(
+    verifier.authenticate(req, readers).then(
       (auth) => {
         req.auth = auth;
-        if (auth.responseHeaders !== undefined)
+        if (auth === undefined) markAnonymous(req, verifier.challenge);
+        else if (auth.responseHeaders !== undefined)
           for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
         next();
       },
@@ -101,7 +112,7 @@ const NO_AUTH = "req.auth; add app.use(bearerAuth(options)) before this route";
 function guard(built: RouteGuard): AuthMiddleware {
   return (req, _res, next) => {
     try {
-      built.check(req.auth, NO_AUTH);
+      built.check(req.auth, NO_AUTH, anonymousContextOf(req));
       next();
     } catch (err) {
       next(err);

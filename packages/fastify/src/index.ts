@@ -11,8 +11,11 @@
 import {
   type AuthenticateOptions,
   type AuthResult,
+  anonymousContextOf,
   type ClaimCheck,
   createGuard,
+  isCorsPreflight,
+  markAnonymous,
   peerCertificateOf,
   type RequestLike,
   type RouteGuard,
@@ -52,6 +55,8 @@ export type ResourceGuardOptions = VerifierOrOptions & {
    * when `allowFormBodyToken` is set, because a form-body token (RFC 6750 §2.2) needs the parsed body.
    */
   hook?: "onRequest" | "preValidation";
+  /** `false` lets requests without credentials through with `request.auth` null (bad credentials still fail). */
+  credentialsRequired?: boolean;
 };
 
 // Options Fastify itself reads from `register(plugin, opts)`; core would refuse them as unknown.
@@ -75,7 +80,7 @@ function authDisabled(request: FastifyRequest): boolean {
 }
 
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
-  const { hook: named, ...rest } = options;
+  const { hook: named, credentialsRequired, ...rest } = options;
   const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
   const verifier = resolveVerifier(own as VerifierOrOptions, "register(resourceGuard)");
   const hook = named ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
@@ -85,13 +90,14 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 
   // null, never an object: a decorated object would be shared by every request.
   app.decorateRequest("auth", null);
+  const readers = (
+    credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS
+  ) as AuthenticateOptions<RequestLike>;
   app.addHook(hook, async (request: FastifyRequest, reply) => {
-    if (authDisabled(request)) return;
+    if (authDisabled(request) || isCorsPreflight(request as unknown as RequestLike)) return;
     // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
-    const auth = await verifier.authenticate(
-      request as unknown as RequestLike,
-      READERS as AuthenticateOptions<RequestLike>,
-    );
+    const auth = await verifier.authenticate(request as unknown as RequestLike, readers);
+    if (auth === undefined) return markAnonymous(request, verifier.challenge);
     request.auth = auth;
     if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
   });
@@ -101,7 +107,7 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
   const guard =
     (built: RouteGuard): AuthPreHandler =>
     async (request) => {
-      built.check(request.auth, NO_AUTH);
+      built.check(request.auth, NO_AUTH, anonymousContextOf(request));
     };
   app.decorate("requireScopes", (...scopes: ScopeArgs) => guard(createGuard("requireScopes", scopes)));
   app.decorate("requireAnyScope", (...scopes: ScopeArgs) => guard(createGuard("requireAnyScope", scopes)));
