@@ -233,11 +233,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     fromRequest: boolean,
     event: VerificationEvent | undefined,
   ): Eventually<AuthResult> {
-    const scopes = options?.scopes;
     if (event !== undefined) event.scheme = scheme;
-    const fail = (error: unknown): never => {
-      throw toError(error, fromRequest ? token : undefined, scheme, scopes);
-    };
+    // No closure is made on the synchronous path: a cached token costs no allocation here.
     try {
       const verified = verifyToken(token, event);
       let result =
@@ -250,9 +247,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
             ? result.then((auth) => checkRevocation(auth, isRevoked))
             : checkRevocation(result, isRevoked);
       }
-      return result instanceof Promise ? result.then(undefined, fail) : result;
+      if (!(result instanceof Promise)) return result;
+      return result.then(undefined, (error: unknown) => {
+        throw toError(error, fromRequest ? token : undefined, scheme, options?.scopes);
+      });
     } catch (error) {
-      return fail(error);
+      throw toError(error, fromRequest ? token : undefined, scheme, options?.scopes);
     }
   }
 
@@ -274,29 +274,51 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return verifyBound(credentials.token, credentials.scheme, request, options, true, event);
   }
 
-  /** Runs a verification, traced and published on the diagnostics channels when anyone listens. */
-  function run(
-    verification: (event: VerificationEvent | undefined) => Eventually<AuthResult>,
-  ): Promise<AuthResult> {
-    if (!isVerificationObserved()) return settle(() => verification(undefined));
+  /** Runs a verification traced and published on the diagnostics channels (only while anyone listens). */
+  function observed(verification: (event: VerificationEvent) => Eventually<AuthResult>): Promise<AuthResult> {
     const event: VerificationEvent = {};
-    return observeVerification(event, () => settle(() => verification(event))) as Promise<AuthResult>;
+    return observeVerification(event, () => {
+      try {
+        return settle(verification(event));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }) as Promise<AuthResult>;
   }
 
-  function settle(run: () => Eventually<AuthResult>): Promise<AuthResult> {
+  function authenticate<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): Promise<AuthResult> {
+    const like = request as RequestLike;
+    const opts = options as AuthenticateOptions<unknown> | undefined;
+    if (isVerificationObserved()) return observed((event) => authenticateRequest(like, opts, event));
+    let result: Eventually<AuthResult>;
     try {
-      const result = run();
-      return result instanceof Promise ? result : Promise.resolve(result);
+      result = authenticateRequest(like, opts, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  /** A promise of a value that may already be there. */
+  function settle(result: Eventually<AuthResult>): Promise<AuthResult> {
+    return result instanceof Promise ? result : Promise.resolve(result);
   }
 
   return Object.freeze<Verifier>({
     realm,
     challenge,
-    verify: (token: string) =>
-      run((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event)),
+    verify(token: string): Promise<AuthResult> {
+      if (isVerificationObserved())
+        return observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event));
+      try {
+        return settle(verifyBound(token, "Bearer", NO_REQUEST, undefined, false, undefined));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     stats(): VerifierStats {
       return {
         cachedTokens: cache?.size ?? 0,
@@ -304,16 +326,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
         cacheHits: cache?.hits ?? 0,
       };
     },
-    authenticate<R extends RequestLike | Request>(
+    authenticate,
+    authenticateMaybeSync<R extends RequestLike | Request>(
       request: R,
       options?: AuthenticateOptions<R>,
-    ): Promise<AuthResult> {
-      return run((event) =>
-        authenticateRequest(
-          request as RequestLike,
-          options as AuthenticateOptions<unknown> | undefined,
-          event,
-        ),
+    ): Eventually<AuthResult> {
+      if (isVerificationObserved()) return authenticate(request, options);
+      return authenticateRequest(
+        request as RequestLike,
+        options as AuthenticateOptions<unknown> | undefined,
+        undefined,
       );
     },
     assertScopes(auth: AuthResult, scopes: readonly string[]): void {

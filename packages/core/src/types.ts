@@ -266,6 +266,16 @@ export interface Verifier {
     request: R,
     options?: AuthenticateOptions<R>,
   ): Promise<AuthResult>;
+  /**
+   * `authenticate` for adapters on the hot path: answers synchronously when it can (a cached token, or
+   * keys already cached), with no promise made: returns the AuthResult (or `undefined` with
+   * `credentialsRequired: false` and no credentials), or a Promise when a fetch or an asynchronous
+   * check is needed. Throws the BearerError synchronously when the failure is known synchronously.
+   */
+  authenticateMaybeSync<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): AuthResult | Promise<AuthResult>;
   /** Throws InsufficientScopeError (403) unless `auth` holds every one of `scopes`. */
   assertScopes(auth: AuthResult, scopes: readonly string[]): void;
   /** Throws InsufficientScopeError (403) unless `auth` holds at least one of `scopes`. */

@@ -90,18 +90,32 @@ export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
   const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
   const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
   const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
+  // Hands the result on: the synchronous path (a cached token) makes no promise and no closure.
+  const accept = (
+    req: AuthRequest,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    auth: AuthResult | undefined,
+  ) => {
+    req.auth = auth;
+    if (auth === undefined) markAnonymous(req, verifier.challenge);
+    else if (auth.responseHeaders !== undefined)
+      for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
+    next();
+  };
   return (req, res, next) => {
     if (isCorsPreflight(req)) return next();
-    // Express 4 never catches a rejected promise, so the rejection is handed to next() here. Core
-    // reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
-    verifier.authenticate(req, readers).then(
-      (auth) => {
-        req.auth = auth;
-        if (auth === undefined) markAnonymous(req, verifier.challenge);
-        else if (auth.responseHeaders !== undefined)
-          for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
-        next();
-      },
+    // Core reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = verifier.authenticateMaybeSync(req, readers);
+    } catch (err) {
+      return next(err);
+    }
+    if (!(result instanceof Promise)) return accept(req, res, next, result);
+    // Express 4 never catches a rejected promise, so the rejection is handed to next() here.
+    result.then(
+      (auth) => accept(req, res, next, auth),
       (err: unknown) => next(err),
     );
   };

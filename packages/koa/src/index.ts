@@ -80,23 +80,29 @@ export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
   const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
   const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
   const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
-  return async (ctx, next) => {
-    if (isCorsPreflight(ctx.request)) return next() as Promise<void>;
-    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
-    const auth = await verifier.authenticate(ctx.request, readers);
+  const accept = (ctx: AuthContext, next: () => Promise<unknown>, auth: AuthResult | undefined) => {
     ctx.state.auth = auth;
     if (auth === undefined) markAnonymous(ctx.state, verifier.challenge);
     else if (auth.responseHeaders !== undefined) ctx.set?.({ ...auth.responseHeaders });
-    await next();
+    return next() as Promise<void>;
+  };
+  // Not an async function: a cached token is handed on synchronously, with no promise of our own.
+  // A synchronous throw is fine: koa-compose turns it into a rejection.
+  return (ctx, next) => {
+    if (isCorsPreflight(ctx.request)) return next() as Promise<void>;
+    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
+    const result = verifier.authenticateMaybeSync(ctx.request, readers);
+    if (result instanceof Promise) return result.then((auth) => accept(ctx, next, auth));
+    return accept(ctx, next, result);
   };
 }
 
 const NO_AUTH = "ctx.state.auth; add app.use(bearerAuth(options)) before it";
 
 function guard(built: RouteGuard): AuthMiddleware {
-  return async (ctx, next) => {
+  return (ctx, next) => {
     built.check(ctx.state.auth, NO_AUTH, anonymousContextOf(ctx.state));
-    await next();
+    return next() as Promise<void>;
   };
 }
 
