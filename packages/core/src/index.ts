@@ -47,6 +47,7 @@ export type {
   ClaimRule,
   ClientCertificate,
   FetchLike,
+  InternalErrorEvent,
   IssuerOptions,
   IssuerSettings,
   JWTHeader,
