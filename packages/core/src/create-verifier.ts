@@ -44,6 +44,7 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
     maxResponseBytes: options.maxResponseBytes,
     allowInsecureHttp: options.allowInsecureHttp,
     now: options.now,
+    closeConnection: true,
   };
   // One steady clock for every key set of this verifier: intervals never follow wall-clock steps.
   const clock = createSteadyClock(options.monotonicNow);

@@ -6,9 +6,12 @@
  * point the verifier at another host.
  *
  * A request that fails at the connection level before any response arrived (a kept-alive socket the
- * provider closed a moment ago: `other side closed`, `ECONNRESET`, `EPIPE`) is sent once more, at once:
- * the pool has dropped the dead socket, so the retry opens a new connection. GET is idempotent (RFC
- * 9110 §9.2.2), and only that one retry is made.
+ * provider closed a moment ago: `other side closed`, `ECONNRESET`, `EPIPE`) is sent once more, at once,
+ * without counting as a failure. GET is idempotent (RFC 9110 §9.2.2), and only that one retry is made.
+ * Key fetches are rare (minutes apart), so they ask for `Connection: close` (`closeConnection`): they
+ * never leave an idle socket behind to go stale, and the pool drops the dead socket before the retry,
+ * which therefore goes out on a new connection unless other traffic to the same origin left several
+ * idle sockets that all died together.
  *
  * What the answer says about caching and waiting is read here too: `Cache-Control: max-age` less
  * `Age` (RFC 9111 §4.2.1, §4.2.3), and on an error status `Retry-After` in seconds or as an HTTP-date
@@ -38,6 +41,8 @@ export interface FetchJsonOptions {
   signal?: AbortSignal;
   /** The wall clock, for a `Retry-After` HTTP-date when the answer has no `Date` header. */
   now?: () => number;
+  /** Send `Connection: close` (RFC 9112 §9.6): for requests too rare to gain from keep-alive. */
+  closeConnection?: boolean;
 }
 
 export interface FetchedJson {
@@ -116,7 +121,9 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
       try {
         response = await options.fetch(current, {
           method: "GET",
-          headers: { accept: "application/json" },
+          headers: options.closeConnection
+            ? { accept: "application/json", connection: "close" }
+            : { accept: "application/json" },
           redirect: "manual",
           signal,
         });
