@@ -34,6 +34,8 @@ export function parseRetryAfter(
   if (header === null) return undefined;
   const value = header.trim();
   if (/^\d{1,10}$/.test(value)) return Number(value) * 1000;
+  // An HTTP-date starts with a day name (RFC 9110 §5.6.7); anything else is not one.
+  if (!/^[A-Za-z]{3}/.test(value)) return undefined;
   const at = Date.parse(value);
   if (Number.isNaN(at)) return undefined;
   const served = dateHeader === null ? Number.NaN : Date.parse(dateHeader);
