@@ -18,12 +18,13 @@ import type { Scheme } from "./errors/challenge.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
 import { StaticKeySource } from "./keys/static-key-source.js";
+import { createSteadyClock } from "./keys/steady-clock.js";
 import { isVerificationObserved, type VerificationEvent } from "./observe/channels.js";
 import { observeVerification } from "./observe/observe-verification.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
-import { acceptedUntilMs, checkClaims, readBinding } from "./pipeline/claims.js";
+import { acceptedUntilMs, checkClaimPredicates, checkClaims, readBinding } from "./pipeline/claims.js";
 import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
 import { findCredentials, isB64Token } from "./pipeline/extract.js";
 import { lookUpKeys } from "./pipeline/key-lookup.js";
@@ -51,7 +52,12 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
     timeoutMs: options.timeoutMs,
     maxResponseBytes: options.maxResponseBytes,
     allowInsecureHttp: options.allowInsecureHttp,
+    now: options.now,
+    closeConnection: true,
   };
+  // One steady clock for every key set of this verifier: intervals never follow wall-clock steps.
+  const clock = createSteadyClock(options.monotonicNow);
+  const limits = Object.freeze({ maxRsaModulusBits: options.maxRsaModulusBits });
   for (const issuer of options.issuers.values()) {
     const { keys } = issuer;
     if (keys.kind === "secret") {
@@ -68,7 +74,7 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
       continue;
     }
     if (keys.kind === "static") {
-      byIssuer.set(issuer.issuer, new StaticKeySource(keys.jwks, options.realm));
+      byIssuer.set(issuer.issuer, new StaticKeySource(keys.jwks, options.realm, limits));
       continue;
     }
     const location = keys.jwksUri ?? `${issuer.issuer}\u0000${keys.metadataUrl ?? ""}`;
@@ -83,7 +89,8 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
         maxBackoffMs: options.maxBackoffMs,
         maxStaleMs: options.maxStaleMs,
         freshness: options.keyFreshness,
-        now: options.now,
+        limits,
+        clock,
         realm: options.realm,
         onKeyError: options.onKeyError,
       });
@@ -149,7 +156,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   }
 
-  /** Verifies the signature with the candidate keys and admits the result to the cache. */
+  /**
+   * Verifies the signature with the candidate keys, then runs the user's claim functions on the
+   * verified (and frozen) claims, and admits the result to the cache: claim functions run once per
+   * token, never on a forgery, and never again for a cached hit.
+   */
   function finish(
     token: string,
     decoded: DecodedToken,
@@ -157,16 +168,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
     binding: TokenBinding | undefined,
     source: KeySource,
     candidates: readonly KeyRecord[],
-  ): AuthResult {
+  ): Eventually<AuthResult> {
     const key = verifySignature(decoded, candidates, realm);
     const auth = createAuthResult(token, decoded, issuer, binding);
-    cache?.set(token, {
-      auth,
-      untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
-      key,
-      source,
-    });
-    return auth;
+    const admit = (): AuthResult => {
+      cache?.set(token, {
+        auth,
+        untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
+        key,
+        source,
+      });
+      return auth;
+    };
+    if (issuer.claimPredicates.length === 0) return admit();
+    const checked = checkClaimPredicates(auth.claims, issuer, realm, resolved.timeoutMs);
+    return checked instanceof Promise ? checked.then(admit) : admit();
   }
 
   /** The token itself, without its sender binding: cache, decode, issuer, header, claims, key, signature. */
@@ -177,7 +193,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (cache !== undefined) {
       const hit = cache.get(token, nowMs);
       if (hit !== undefined) {
-        hit.source.refreshIfStale(nowMs);
+        hit.source.refreshIfStale();
         if (event !== undefined) event.cached = true;
         return hit.auth;
       }
@@ -220,7 +236,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       typeof token === "string" &&
       !isB64Token(token)
         ? new InvalidRequestError("malformed_token", realm)
-        : toBearerError(error, realm);
+        : toBearerError(error, resolved.onError);
     return mapped.rechallenge(challenge, scheme, scopes);
   }
 
@@ -356,8 +372,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
           try {
             await source.warmup();
           } catch (error) {
-            const reason = error instanceof Error && "reason" in error ? String(error.reason) : String(error);
-            failures.push(`issuer "${issuer}": ${reason}`);
+            const { reason, detail } = (error ?? {}) as { reason?: unknown; detail?: unknown };
+            const text = typeof detail === "string" ? `${String(reason)}: ${detail}` : String(error);
+            failures.push(`issuer "${issuer}": ${text}`);
           }
         }),
       );

@@ -61,6 +61,7 @@ export type {
   ClaimRule,
   ClientCertificate,
   FetchLike,
+  InternalErrorEvent,
   IssuerOptions,
   IssuerSettings,
   JWTHeader,

@@ -111,7 +111,11 @@ export interface AuthenticateOptions<R = RequestLike> {
 /** What adapters accept: verifier options, or `{ verifier }` to share one verifier (and its caches). */
 export type VerifierOrOptions = VerifierOptions | { verifier: Verifier };
 
-/** A claim predicate for `assertClaims` and the adapters' `requireClaims`: return true to accept. */
+/**
+ * A claim predicate for `assertClaims` and the adapters' `requireClaims`: return true to accept. It
+ * must be synchronous (an `async` function is refused where the guard is built; a returned promise is
+ * answered 500). For a check that needs I/O, use a `requiredClaims` function, which may be async.
+ */
 export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
 
 /** A claim value that a rule compares against. */
@@ -122,14 +126,17 @@ export type ClaimPrimitive = string | number | boolean;
  * - `true`: the claim must be present;
  * - a value: the claim must equal it; an array of values: the claim must equal one of them;
  * - `{ includes }`: the claim (a string or an array) must include that value, or every listed value;
- * - a function: receives the claim's value (maybe `undefined`) and all claims, returns `true` to accept.
+ * - a function: receives the claim's value (maybe `undefined`) and all claims, returns `true` (or a
+ *   promise of `true`) to accept. Functions run only after the signature has verified, once per token
+ *   (a token served from the verified-token cache does not run them again). A function that throws
+ *   refuses the token (401); a promise that rejects, or does not settle within `timeoutMs`, is 503.
  */
 export type ClaimRule =
   | true
   | ClaimPrimitive
   | readonly ClaimPrimitive[]
   | { readonly includes: ClaimPrimitive | readonly ClaimPrimitive[] }
-  | ((value: unknown, claims: Readonly<JWTPayload>) => boolean);
+  | ((value: unknown, claims: Readonly<JWTPayload>) => boolean | PromiseLike<boolean>);
 
 /**
  * Where scopes are read from. A string names a claim; when the claims have no member of that exact
@@ -237,7 +244,7 @@ export interface VerifierOptions extends IssuerSettings {
   rejectDPoPBoundTokens?: boolean;
   /** Replace the `fetch` used for discovery and JWKS. */
   fetch?: FetchLike;
-  /** The clock, in milliseconds since the epoch. For tests. */
+  /** The wall clock for token claims (`exp`, `nbf`, `iat`), in milliseconds since the epoch. For tests. */
   now?: () => number;
   /**
    * Called on every request with a verified token (after its binding): resolve `true` for a revoked
@@ -245,14 +252,46 @@ export interface VerifierOptions extends IssuerSettings {
    * rejects is answered 503 with `Retry-After`. Not cached: a revocation takes effect at once.
    */
   isRevoked?: (auth: AuthResult) => boolean | Promise<boolean>;
-  /** Called when a key fetch fails or a key set cannot be used; for logs. Never receives token data. */
+  /**
+   * The key layer's clock (backoff, unknown-`kid` cooldown, key freshness, stale limit), in
+   * milliseconds from any origin. Default `performance.now()`, which never steps with the wall clock.
+   * A test hook: move it together with `now` to move time for both. Readings that go back are held.
+   */
+  monotonicNow?: () => number;
+  /** Largest RSA modulus accepted in a JWKS, in bits. Default 8192; at most 16384. Larger keys are refused and reported. */
+  maxRsaModulusBits?: number;
+  /**
+   * Called when a key fetch fails or a key in a key set is refused; for logs. Never receives token
+   * data. A hook that throws is ignored.
+   */
   onKeyError?: (event: KeyErrorEvent) => void;
+  /**
+   * Called with an unexpected exception inside verification (a bug, or a user function such as
+   * `scopeClaims` that threw), which is answered 500 `InternalVerifierError`. The exception is passed
+   * as thrown: log it with care. A hook that throws is ignored.
+   */
+  onError?: (event: InternalErrorEvent) => void;
 }
 
+/** What `onKeyError` receives: which key set, which URL, a reason code and a sentence for logs. */
 export interface KeyErrorEvent {
   issuer: string;
+  /** The URL that failed (a metadata location when discovery failed, else the JWKS). */
   url: string | undefined;
+  /** A code: `jwks_timeout`, `jwks_http_status`, `discovery_issuer_mismatch`, `key_rsa_exponent`… */
   reason: string;
+  /** The same, in words, with the URL and status. */
+  detail: string;
+  /** The `kid` of the key concerned, for a refused key. */
+  kid?: string | undefined;
+}
+
+/** What `onError` receives. */
+export interface InternalErrorEvent {
+  /** Always `internal_error` today. */
+  reason: string;
+  /** The exception as thrown. */
+  error: unknown;
 }
 
 export interface Verifier {

@@ -6,7 +6,8 @@
  */
 import type { JWK } from "jose";
 import { InvalidTokenError } from "../errors/bearer-error.js";
-import { importVerificationKey, type KeyRecord } from "./import-key.js";
+import type { KeyLimits, KeyRecord } from "./import-key.js";
+import { importKeySet } from "./key-set.js";
 import type { KeySource } from "./key-source.js";
 
 export class StaticKeySource implements KeySource {
@@ -18,6 +19,7 @@ export class StaticKeySource implements KeySource {
   constructor(
     private readonly jwks: readonly JWK[],
     private readonly realm: string | undefined,
+    private readonly limits: KeyLimits,
   ) {}
 
   getKeys(kid: string | undefined): readonly KeyRecord[] | Promise<readonly KeyRecord[]> {
@@ -39,18 +41,22 @@ export class StaticKeySource implements KeySource {
   }
 
   private load(): Promise<readonly KeyRecord[]> {
-    this.loading ??= Promise.all(this.jwks.map(importVerificationKey)).then((imported) => {
-      const records = imported.filter((record): record is KeyRecord => record !== undefined);
-      for (const record of records) {
-        if (record.kid === undefined) continue;
-        const list = this.byKid.get(record.kid);
-        if (list) list.push(record);
-        else this.byKid.set(record.kid, [record]);
-      }
-      this.withoutKid = records.filter((record) => record.kid === undefined);
-      this.all = records;
-      return records;
-    });
+    // The same importer and limits as a fetched set; keys it refuses are left out (the options were
+    // checked for at least one usable key at construction).
+    this.loading ??= importKeySet({ keys: this.jwks }, "the jwks option", this.limits, new Map()).then(
+      (set) => {
+        const records = set.records;
+        for (const record of records) {
+          if (record.kid === undefined) continue;
+          const list = this.byKid.get(record.kid);
+          if (list) list.push(record);
+          else this.byKid.set(record.kid, [record]);
+        }
+        this.withoutKid = records.filter((record) => record.kid === undefined);
+        this.all = records;
+        return records;
+      },
+    );
     return this.loading;
   }
 }

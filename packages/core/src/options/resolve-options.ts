@@ -11,7 +11,8 @@ import { compileClaimRule } from "../pipeline/claims.js";
 import { compileScopeReader } from "../pipeline/scopes.js";
 import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
-import type { ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
+import { resolveKeyLayer } from "./key-layer.js";
+import type { ClaimPredicate, ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
 import { resolveStaticKeys } from "./static-keys.js";
 
 /** The names of IssuerSettings: settings given once for all issuers or per issuer. */
@@ -52,6 +53,9 @@ export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([
   "now",
   "onKeyError",
   "isRevoked",
+  "monotonicNow",
+  "maxRsaModulusBits",
+  "onError",
 ]);
 
 const ISSUER_ENTRY_NAMES = new Set<string>(["issuer", "tenants", ...ISSUER_SETTING_NAMES]);
@@ -159,14 +163,26 @@ function resolveAlgorithms(value: unknown, where: string, secret: KeyObject | un
   return new Set(list);
 }
 
-function resolveRequiredClaims(value: unknown, where: string): (readonly [string, ClaimTest])[] {
-  if (value === undefined) return [];
+/**
+ * Splits `requiredClaims` into static rules (checked before the signature, on untrusted claims: they
+ * only ever reject) and the user's functions (run only once the signature has verified, so forged
+ * claims never reach user code).
+ */
+function resolveRequiredClaims(
+  value: unknown,
+  where: string,
+): { rules: (readonly [string, ClaimTest])[]; predicates: (readonly [string, ClaimPredicate])[] } {
+  const rules: (readonly [string, ClaimTest])[] = [];
+  const predicates: (readonly [string, ClaimPredicate])[] = [];
+  if (value === undefined) return { rules, predicates };
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     fail(`"requiredClaims"${where} must be an object mapping claim names to rules`);
   }
-  return Object.entries(value as Record<string, ClaimRule>).map(
-    ([name, rule]) => [name, compileClaimRule(name, rule)] as const,
-  );
+  for (const [name, rule] of Object.entries(value as Record<string, ClaimRule>)) {
+    if (typeof rule === "function") predicates.push([name, rule]);
+    else rules.push([name, compileClaimRule(name, rule)]);
+  }
+  return { rules, predicates };
 }
 
 function resolveTyp(value: unknown, where: string): string | undefined {
@@ -209,12 +225,14 @@ function resolveIssuer(
     fail(`"audience"${where} is required: the identifier your API expects in the token's "aud" claim`);
   } else audience = new Set(stringList(settings.audience, `audience${where}`));
 
-  const requiredClaims = [...resolveRequiredClaims(settings.requiredClaims, where), ...extraClaims];
+  const claimRules = resolveRequiredClaims(settings.requiredClaims, where);
+  const requiredClaims = [...claimRules.rules, ...extraClaims];
+  const claimPredicates = claimRules.predicates;
   const allowedClients =
     settings.allowedClients === undefined
       ? undefined
       : new Set(stringList(settings.allowedClients, `allowedClients${where}`));
-  if (audience === false && !allowedClients && requiredClaims.length === 0) {
+  if (audience === false && !allowedClients && requiredClaims.length === 0 && claimPredicates.length === 0) {
     fail(
       `"audience: false"${where} turns the audience check off, so a token minted for any other API of the same issuer would be accepted; pair it with "allowedClients" or "requiredClaims" (e.g. Cognito: { token_use: "access" } and your client ids)`,
     );
@@ -242,6 +260,7 @@ function resolveIssuer(
     algorithms: resolveAlgorithms(settings.algorithms, where, secret),
     readScopes: compileScopeReader(scopeClaims),
     requiredClaims: Object.freeze(requiredClaims),
+    claimPredicates: Object.freeze(claimPredicates),
     allowedClients,
     typ: resolveTyp(settings.typ, where),
     maxTokenAge:
@@ -385,6 +404,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     fail(`"onKeyError" must be a function`);
   if (input.isRevoked !== undefined && typeof input.isRevoked !== "function")
     fail(`"isRevoked" must be a function (auth) => boolean | Promise<boolean>`);
+  if (input.onError !== undefined && typeof input.onError !== "function")
+    fail(`"onError" must be a function`);
 
   return Object.freeze({
     issuers,
@@ -407,5 +428,7 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     now,
     onKeyError: input.onKeyError,
     isRevoked: input.isRevoked,
+    onError: input.onError,
+    ...resolveKeyLayer(input),
   });
 }

@@ -5,10 +5,13 @@
 import type { KeyObject } from "node:crypto";
 import type { JWK } from "jose";
 import type { ChallengeContext } from "../errors/challenge.js";
-import type { AuthResult, FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
+import type { AuthResult, FetchLike, InternalErrorEvent, JWTPayload, KeyErrorEvent } from "../types.js";
 
 /** A compiled claim rule: true when the claims pass. */
 export type ClaimTest = (value: unknown, claims: Readonly<JWTPayload>) => boolean;
+
+/** A user's `requiredClaims` function: run only on verified tokens, and may return a promise. */
+export type ClaimPredicate = (value: unknown, claims: Readonly<JWTPayload>) => boolean | PromiseLike<boolean>;
 
 /** One accepted issuer and everything needed to judge its tokens. */
 export interface ResolvedIssuer {
@@ -17,7 +20,10 @@ export interface ResolvedIssuer {
   readonly audience: ReadonlySet<string> | false;
   readonly algorithms: ReadonlySet<string>;
   readonly readScopes: (claims: Readonly<JWTPayload>) => string[];
+  /** Static claim rules, checked before the signature (they only ever reject). */
   readonly requiredClaims: readonly (readonly [name: string, test: ClaimTest])[];
+  /** The user's claim functions, run only after the signature has verified. */
+  readonly claimPredicates: readonly (readonly [name: string, test: ClaimPredicate])[];
   readonly allowedClients: ReadonlySet<string> | undefined;
   /** Required `typ`, lower-cased and without the `application/` prefix. */
   readonly typ: string | undefined;
@@ -61,4 +67,8 @@ export interface ResolvedOptions {
   readonly now: () => number;
   readonly onKeyError: ((event: KeyErrorEvent) => void) | undefined;
   readonly isRevoked: ((auth: AuthResult) => boolean | Promise<boolean>) | undefined;
+  readonly onError: ((event: InternalErrorEvent) => void) | undefined;
+  /** The source of the key layer's steady clock; undefined for `performance.now()`. */
+  readonly monotonicNow: (() => number) | undefined;
+  readonly maxRsaModulusBits: number;
 }

@@ -68,6 +68,11 @@ export function createGuard(kind: GuardKind, args: ScopeArgs | readonly [ClaimCh
     const check = args[0] as ClaimCheck;
     if (typeof check !== "function")
       throw new TypeError("resource-guard: requireClaims() needs a predicate function");
+    // Guards answer synchronously; an async check would be read as "not true" and its rejection lost.
+    if (Object.prototype.toString.call(check) === "[object AsyncFunction]")
+      throw new TypeError(
+        "resource-guard: requireClaims() needs a synchronous predicate; for a check that needs I/O use a requiredClaims function (it may be async) or check in your handler",
+      );
     return Object.freeze({
       kind,
       scopes: undefined,
