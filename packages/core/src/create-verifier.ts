@@ -8,10 +8,12 @@
  * decided without waiting, and only a key fetch (or a check that needs I/O) makes the path async.
  */
 import { TokenCache } from "./cache/token-cache.js";
+import { createDPoPCheck } from "./dpop/check-proof.js";
 import { type BearerError, InvalidRequestError, InvalidTokenError } from "./errors/bearer-error.js";
 import type { Scheme } from "./errors/challenge.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
+import { createMtlsCheck } from "./mtls/check-certificate.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
@@ -112,9 +114,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
   const senderChecks: SenderChecks = Object.freeze({
-    dpop: undefined,
-    mtls: undefined,
-    mtlsRequired: false,
+    dpop: resolved.dpop === undefined ? undefined : createDPoPCheck(resolved.dpop, resolved),
+    mtls: resolved.mtls === undefined ? undefined : createMtlsCheck(resolved.mtls),
+    mtlsRequired: resolved.mtls?.required ?? false,
     rejectDPoPBoundAsBearer: resolved.rejectDPoPBoundTokens,
   });
 

@@ -4,6 +4,12 @@
  */
 export { createVerifier } from "./create-verifier.js";
 export {
+  createMemoryReplayStore,
+  DEFAULT_REPLAY_STORE_ENTRIES,
+  type MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+} from "./dpop/memory-replay-store.js";
+export {
   BearerError,
   type BearerErrorCode,
   type ChallengeSource,
@@ -33,6 +39,7 @@ export {
   formatChallenges,
   type Scheme,
 } from "./errors/challenge.js";
+export { certificateThumbprint } from "./mtls/check-certificate.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
 export { createGuard, type GuardKind, type RouteGuard, type ScopeArgs } from "./pipeline/guards.js";
 export { peerCertificateOf } from "./pipeline/request.js";
@@ -46,6 +53,8 @@ export type {
   ClaimPrimitive,
   ClaimRule,
   ClientCertificate,
+  DPoPNonceOptions,
+  DPoPOptions,
   FetchLike,
   IssuerOptions,
   IssuerSettings,
@@ -53,6 +62,8 @@ export type {
   JWTPayload,
   KeyErrorEvent,
   KeyFreshness,
+  MtlsOptions,
+  ReplayStore,
   RequestLike,
   ScopeClaim,
   ScopeReader,

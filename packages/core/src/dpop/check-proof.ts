@@ -1,0 +1,114 @@
+/**
+ * The DPoP proof check of a resource server (RFC 9449 §4.3 and §7.1), run on every request that
+ * presents a DPoP-bound token with the `DPoP` scheme, after the token itself was verified (or found in
+ * the verified-token cache: a cached token still needs a fresh proof every time).
+ *
+ * Checks, cheapest first so that garbage costs no crypto: one proof header, well-formed; `typ` is
+ * `dpop+jwt`; `alg` is on the allow-list; no `crit`; the claims have their types; `htm` is the
+ * request method; `htu` the request URL (normalised, query and fragment ignored); `iat` inside the
+ * window (`iatWindowSeconds` back, `clockTolerance` forward); `ath` the token's SHA-256; the header
+ * `jwk` public, fitting `alg`, and with the RFC 7638 thumbprint the token's `cnf.jkt` names; the
+ * signature; the nonce when nonces are on (§8, §9); and last the `jti`, recorded in the replay store
+ * only once everything else holds, so a refused proof takes no room there.
+ */
+import { createHash } from "node:crypto";
+import { InternalVerifierError, InvalidDPoPProofError, UseDPoPNonceError } from "../errors/bearer-error.js";
+import { ALGORITHMS, type AlgorithmSpec } from "../options/algorithms.js";
+import type { ResolvedDPoP } from "../options/dpop.js";
+import { normaliseTyp } from "../options/resolve-options.js";
+import type { SenderCheck } from "../pipeline/binding.js";
+import { absoluteUrlOf } from "../pipeline/request.js";
+import { verifyJwsSignature } from "../pipeline/verify.js";
+import type { AuthResult } from "../types.js";
+import { htuMatches } from "./htu.js";
+import { NonceIssuer } from "./nonce.js";
+import { ProofKeyCache } from "./proof-key.js";
+import { decodeProof, readProofHeader } from "./read-proof.js";
+import { rememberProof, replayKeyOf } from "./remember-proof.js";
+
+/** Longest `jti` accepted; RFC 9449 §4.2 suggests 96 bits of randomness, far less than this. */
+const MAX_JTI_LENGTH = 256;
+
+function invalid(reason: ConstructorParameters<typeof InvalidDPoPProofError>[0]): never {
+  throw new InvalidDPoPProofError(reason, undefined);
+}
+
+/** The verifier settings the proof check reads besides `dpop`. */
+export interface ProofClock {
+  readonly now: () => number;
+  /** Seconds. */
+  readonly clockTolerance: number;
+}
+
+/**
+ * Builds the DPoP SenderCheck of one verifier, with its own proof-key cache and nonce issuer.
+ * @example const check = createDPoPCheck(resolved.dpop, resolved);
+ */
+export function createDPoPCheck(options: ResolvedDPoP, clock: ProofClock): SenderCheck {
+  const keys = new ProofKeyCache();
+  const nonces = options.nonce === undefined ? undefined : new NonceIssuer(options.nonce);
+  const { algorithmSet, iatWindowSeconds, replayStore, storeTimeoutMs } = options;
+  const { now, clockTolerance } = clock;
+
+  return (auth, token, request, authOptions) => {
+    const { header, claims, signingInput, signature } = decodeProof(readProofHeader(request));
+    if (typeof header.typ !== "string" || normaliseTyp(header.typ) !== "dpop+jwt") invalid("typ");
+    if (!algorithmSet.has(header.alg)) invalid("algorithm");
+    if (header.crit !== undefined) invalid("critical_header");
+    const { jti, htm, htu, iat, ath, nonce } = claims as Record<string, unknown>;
+    if (
+      typeof jti !== "string" ||
+      jti.length === 0 ||
+      jti.length > MAX_JTI_LENGTH ||
+      typeof htm !== "string" ||
+      typeof htu !== "string" ||
+      typeof iat !== "number" ||
+      !Number.isFinite(iat) ||
+      typeof ath !== "string" ||
+      (nonce !== undefined && typeof nonce !== "string")
+    ) {
+      invalid("claim_type");
+    }
+
+    // RFC 9110 §9.1: methods are case-sensitive.
+    if (htm !== request.method) invalid("htm");
+    const url = absoluteUrlOf(request, authOptions);
+    // No URL to compare with is a setup mistake (a RequestLike without `absoluteUrl`), not the client's.
+    if (url === undefined) throw new InternalVerifierError("dpop_request_url_unknown");
+    if (!htuMatches(htu, url)) invalid("htu");
+    const nowMs = now();
+    const nowSeconds = nowMs / 1000;
+    if (iat > nowSeconds + clockTolerance || iat < nowSeconds - iatWindowSeconds - clockTolerance)
+      invalid("iat");
+    // RFC 9449 §4.2: ath = base64url(SHA-256(ASCII(access token))).
+    if (ath !== createHash("sha256").update(token, "latin1").digest("base64url")) invalid("ath");
+
+    const spec = ALGORITHMS[header.alg] as AlgorithmSpec;
+    const proofKey = keys.keyOf(header.jwk, header.alg, spec);
+    // RFC 9449 §6.1: the token names the key by its RFC 7638 thumbprint.
+    if (auth.binding?.kind !== "dpop" || proofKey.jkt !== auth.binding.jkt) invalid("key_binding");
+    if (!verifyJwsSignature(spec, proofKey.key, Buffer.from(signingInput, "latin1"), signature))
+      invalid("signature");
+
+    let result: AuthResult = auth;
+    if (nonces !== undefined) {
+      if (nonce === undefined) throw new UseDPoPNonceError(nonces.current(nowMs), undefined, "nonce_missing");
+      const standing = nonces.check(nonce as string, nowMs);
+      if (standing === "invalid")
+        throw new UseDPoPNonceError(nonces.current(nowMs), undefined, "nonce_stale");
+      // RFC 9449 §8.2: a new nonce may be handed out with a successful answer.
+      if (standing === "renew")
+        result = Object.freeze({ ...auth, responseHeaders: { "DPoP-Nonce": nonces.current(nowMs) } });
+    }
+
+    // The proof stays acceptable until its iat leaves the window; it is remembered that long.
+    const expiresAtMs = Math.ceil((iat + iatWindowSeconds + clockTolerance) * 1000);
+    const remembered = rememberProof(
+      replayStore,
+      replayKeyOf(proofKey.jkt, jti),
+      expiresAtMs,
+      storeTimeoutMs,
+    );
+    return remembered === undefined ? result : remembered.then(() => result);
+  };
+}
