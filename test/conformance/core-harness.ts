@@ -5,6 +5,7 @@
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import {
   type AuthResult,
@@ -12,10 +13,18 @@ import {
   assertScopes,
   createVerifier,
   parseRequiredScopes,
+  peerCertificateOf,
   type VerifierOptions,
 } from "@resource-guard/core";
 import { expect } from "vitest";
-import { ANY_SCOPES, BOTH_SCOPES, type Harness, ORDERS_SCOPES, ROUTES } from "./harness.js";
+import {
+  ANY_SCOPES,
+  BOTH_SCOPES,
+  type Harness,
+  ORDERS_SCOPES,
+  ROUTES,
+  type TlsServerOptions,
+} from "./harness.js";
 
 function json(
   res: ServerResponse,
@@ -31,8 +40,9 @@ function json(
 /** Core without an adapter, over node:http: the reference the adapters are held to. */
 export const coreHarness: Harness = {
   name: "core (node:http)",
-  async start(options: VerifierOptions) {
+  async start(options: VerifierOptions, tls?: TlsServerOptions) {
     const verifier = createVerifier(options);
+    const scheme = tls ? "https" : "http";
     const orders = parseRequiredScopes(ORDERS_SCOPES);
     const both = parseRequiredScopes(BOTH_SCOPES);
     const any = parseRequiredScopes(ANY_SCOPES);
@@ -41,16 +51,26 @@ export const coreHarness: Harness = {
       if (url.pathname === ROUTES.health)
         return json(res, 200, { route: ROUTES.health, authenticated: false });
       try {
+        // A server of its own knows its scheme; the Host header names the authority the client used.
         const auth: AuthResult = await verifier.authenticate({
           headers: req.headers,
           method: req.method,
           query: url.searchParams,
+          absoluteUrl: `${scheme}://${req.headers.host}${req.url}`,
+          clientCertificate: peerCertificateOf(req.socket),
         });
         if (url.pathname === ROUTES.orders) assertScopes(auth, orders);
         else if (url.pathname === ROUTES.both) assertScopes(auth, both);
         else if (url.pathname === ROUTES.any) assertAnyScope(auth, any);
         else if (url.pathname !== ROUTES.me) return json(res, 404, { message: "Not Found" });
-        json(res, 200, { route: url.pathname, sub: auth.claims.sub, scopes: auth.scopes });
+        json(
+          res,
+          200,
+          { route: url.pathname, sub: auth.claims.sub, scopes: auth.scopes },
+          {
+            ...auth.responseHeaders,
+          },
+        );
       } catch (err) {
         const e = err as {
           status?: number;
@@ -62,13 +82,14 @@ export const coreHarness: Harness = {
         json(res, e.status, { code: e.code ?? null, message: e.message }, e.headers);
       }
     };
-    const server = createServer((req, res) => {
+    const listener = (req: IncomingMessage, res: ServerResponse) => {
       handle(req, res).catch(() => res.destroy());
-    });
+    };
+    const server = tls ? createHttpsServer(tls, listener) : createServer(listener);
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
     return {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      url: `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`,
       close: () => new Promise<void>((resolve) => server.close(() => resolve())),
     };
   },
