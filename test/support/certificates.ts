@@ -129,6 +129,7 @@ export function rawRequest(
   options: {
     method?: string;
     headers?: Record<string, string | string[]>;
+    body?: string;
     ca?: string;
     cert?: Credentials;
   } = {},
@@ -157,6 +158,6 @@ export function rawRequest(
       },
     );
     req.on("error", reject);
-    req.end();
+    req.end(options.body);
   });
 }
