@@ -3,27 +3,25 @@
  * presents a DPoP-bound token with the `DPoP` scheme, after the token itself was verified (or found in
  * the verified-token cache: a cached token still needs a fresh proof every time).
  *
- * Checks, cheapest first so that garbage costs no crypto: one proof header, well-formed; `typ` is
- * `dpop+jwt`; `alg` is on the allow-list; no `crit`; the claims have their types; `htm` is the
- * request method; `htu` the request URL (normalised, query and fragment ignored); `iat` inside the
- * window (`iatWindowSeconds` back, `clockTolerance` forward); `ath` the token's SHA-256; the header
- * `jwk` public, fitting `alg`, and with the RFC 7638 thumbprint the token's `cnf.jkt` names; the
+ * Checks, cheapest first so that garbage costs no crypto: one proof header, well-formed; the claims
+ * have their types; `htm` is the request method; `htu` the request URL (normalised, query and fragment
+ * ignored); `iat` inside the window (`iatWindowSeconds` back, `clockTolerance` forward); `ath` the
+ * token's SHA-256; the protected header (`typ` `dpop+jwt`, `alg` on the allow-list, no `crit`, a public
+ * `jwk` fitting `alg`) whose key has the RFC 7638 thumbprint the token's `cnf.jkt` names; the
  * signature; the nonce when nonces are on (§8, §9); and last the `jti`, recorded in the replay store
  * only once everything else holds, so a refused proof takes no room there.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { InternalVerifierError, InvalidDPoPProofError, UseDPoPNonceError } from "../errors/bearer-error.js";
-import { ALGORITHMS, type AlgorithmSpec } from "../options/algorithms.js";
 import type { ResolvedDPoP } from "../options/dpop.js";
-import { normaliseTyp } from "../options/resolve-options.js";
 import type { SenderCheck } from "../pipeline/binding.js";
 import { absoluteUrlOf } from "../pipeline/request.js";
 import { verifyJwsSignature } from "../pipeline/verify.js";
 import type { AuthResult } from "../types.js";
 import { htuMatches } from "./htu.js";
 import { NonceIssuer } from "./nonce.js";
-import { ProofKeyCache } from "./proof-key.js";
-import { decodeProof, readProofHeader } from "./read-proof.js";
+import { ProofHeaderCache } from "./proof-key.js";
+import { readProofHeader, splitProof } from "./read-proof.js";
 import { rememberProof, replayKeyOf } from "./remember-proof.js";
 
 /** Longest `jti` accepted; RFC 9449 §4.2 suggests 96 bits of randomness, far less than this. */
@@ -41,21 +39,21 @@ export interface ProofClock {
 }
 
 /**
- * Builds the DPoP SenderCheck of one verifier, with its own proof-key cache and nonce issuer.
+ * Builds the DPoP SenderCheck of one verifier, with its own proof-header cache and nonce issuer.
  * @example const check = createDPoPCheck(resolved.dpop, resolved);
  */
 export function createDPoPCheck(options: ResolvedDPoP, clock: ProofClock): SenderCheck {
-  const keys = new ProofKeyCache();
+  const headers = new ProofHeaderCache(options.algorithmSet);
   const nonces = options.nonce === undefined ? undefined : new NonceIssuer(options.nonce);
-  const { algorithmSet, iatWindowSeconds, replayStore, storeTimeoutMs } = options;
+  // RFC 9449 §4.2: ath = base64url(SHA-256(ASCII(access token))). A cached token comes back as the same
+  // AuthResult, so its hash is computed once.
+  const athOf = new WeakMap<AuthResult, string>();
+  const { iatWindowSeconds, replayStore, storeTimeoutMs } = options;
   const { now, clockTolerance } = clock;
 
   return (auth, token, request, authOptions) => {
-    const { header, claims, signingInput, signature } = decodeProof(readProofHeader(request));
-    if (typeof header.typ !== "string" || normaliseTyp(header.typ) !== "dpop+jwt") invalid("typ");
-    if (!algorithmSet.has(header.alg)) invalid("algorithm");
-    if (header.crit !== undefined) invalid("critical_header");
-    const { jti, htm, htu, iat, ath, nonce } = claims as Record<string, unknown>;
+    const { headerSegment, claims, signingInput, signature } = splitProof(readProofHeader(request));
+    const { jti, htm, htu, iat, ath, nonce } = claims;
     if (
       typeof jti !== "string" ||
       jti.length === 0 ||
@@ -80,14 +78,17 @@ export function createDPoPCheck(options: ResolvedDPoP, clock: ProofClock): Sende
     const nowSeconds = nowMs / 1000;
     if (iat > nowSeconds + clockTolerance || iat < nowSeconds - iatWindowSeconds - clockTolerance)
       invalid("iat");
-    // RFC 9449 §4.2: ath = base64url(SHA-256(ASCII(access token))).
-    if (ath !== createHash("sha256").update(token, "latin1").digest("base64url")) invalid("ath");
+    let expectedAth = athOf.get(auth);
+    if (expectedAth === undefined) {
+      expectedAth = hash("sha256", token, "base64url");
+      athOf.set(auth, expectedAth);
+    }
+    if (ath !== expectedAth) invalid("ath");
 
-    const spec = ALGORITHMS[header.alg] as AlgorithmSpec;
-    const proofKey = keys.keyOf(header.jwk, header.alg, spec);
+    const header = headers.headerOf(headerSegment);
     // RFC 9449 §6.1: the token names the key by its RFC 7638 thumbprint.
-    if (auth.binding?.kind !== "dpop" || proofKey.jkt !== auth.binding.jkt) invalid("key_binding");
-    if (!verifyJwsSignature(spec, proofKey.key, Buffer.from(signingInput, "latin1"), signature))
+    if (auth.binding?.kind !== "dpop" || header.jkt !== auth.binding.jkt) invalid("key_binding");
+    if (!verifyJwsSignature(header.spec, header.key, Buffer.from(signingInput, "latin1"), signature))
       invalid("signature");
 
     let result: AuthResult = auth;
@@ -103,12 +104,7 @@ export function createDPoPCheck(options: ResolvedDPoP, clock: ProofClock): Sende
 
     // The proof stays acceptable until its iat leaves the window; it is remembered that long.
     const expiresAtMs = Math.ceil((iat + iatWindowSeconds + clockTolerance) * 1000);
-    const remembered = rememberProof(
-      replayStore,
-      replayKeyOf(proofKey.jkt, jti),
-      expiresAtMs,
-      storeTimeoutMs,
-    );
+    const remembered = rememberProof(replayStore, replayKeyOf(header.jkt, jti), expiresAtMs, storeTimeoutMs);
     return remembered === undefined ? result : remembered.then(() => result);
   };
 }

@@ -46,15 +46,28 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
   const now = options.now ?? Date.now;
   if (typeof now !== "function") throw new TypeError(`resource-guard: "now" must be a function`);
   const entries = new Map<string, number>();
+  // Insertion order, as parallel arrays read from `head`: the front is dropped without an iterator.
+  let order: string[] = [];
+  let orderExpiry: number[] = [];
+  let head = 0;
   let lastSweepMs = Number.NEGATIVE_INFINITY;
   // The earliest expiry the last sweep left, for Retry-After; a lower bound until the next sweep.
   let earliestMs = Number.POSITIVE_INFINITY;
 
+  function compact(): void {
+    order = order.slice(head);
+    orderExpiry = orderExpiry.slice(head);
+    head = 0;
+  }
+
   function dropExpiredFromFront(nowMs: number): void {
-    for (const [key, expiresAtMs] of entries) {
-      if (expiresAtMs > nowMs) return;
-      entries.delete(key);
+    while (head < order.length && (orderExpiry[head] as number) <= nowMs) {
+      const key = order[head] as string;
+      // A key re-added after it expired has a newer record further back; keep it.
+      if (entries.get(key) === orderExpiry[head]) entries.delete(key);
+      head++;
     }
+    if (head > 1024 && head * 2 > order.length) compact();
   }
 
   // O(entries), so at most once per SWEEP_INTERVAL_MS: a flood against a full store costs no more.
@@ -65,6 +78,9 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       if (expiresAtMs <= nowMs) entries.delete(key);
       else if (expiresAtMs < earliestMs) earliestMs = expiresAtMs;
     }
+    order = [...entries.keys()];
+    orderExpiry = [...entries.values()];
+    head = 0;
   }
 
   return {
@@ -77,7 +93,7 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       if (typeof expiresAtMs !== "number" || Number.isNaN(expiresAtMs))
         throw new TypeError("resource-guard: expiresAtMs must be a number");
       const nowMs = now();
-      if (entries.size > 0) dropExpiredFromFront(nowMs);
+      dropExpiredFromFront(nowMs);
       const known = entries.get(key);
       if (known !== undefined) {
         if (known > nowMs) return false;
@@ -90,6 +106,8 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
         throw new StoreUnavailableError("replay_store_full", Math.min(earliestMs - nowMs, 60_000) / 1000);
       }
       entries.set(key, expiresAtMs);
+      order.push(key);
+      orderExpiry.push(expiresAtMs);
       return true;
     },
   };

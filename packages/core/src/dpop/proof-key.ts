@@ -1,25 +1,29 @@
 /**
- * The public key of a DPoP proof: the `jwk` of its protected header (RFC 9449 §4.2), checked, imported
- * into a node:crypto KeyObject, and named by its RFC 7638 thumbprint, which must equal the token's
- * `cnf.jkt` (§6.1). A proof whose `jwk` holds private members is refused (§4.3 item 7), as are keys
- * that do not fit the proof's `alg` by type or curve, RSA moduli under 2048 bits, and keys whose
- * verification would cost out of proportion (RSA over 8192 bits or with an exponent over 32 bits).
+ * The protected header of a DPoP proof (RFC 9449 §4.2, §4.3 items 4–7): `typ` is `dpop+jwt`, `alg` is
+ * on the allow-list, there is no `crit`, and the `jwk` is a public key fitting `alg`, imported into a
+ * node:crypto KeyObject and named by its RFC 7638 thumbprint, which the token's `cnf.jkt` must equal
+ * (§6.1). A `jwk` with private members is refused (§4.3 item 7), as are keys of the wrong type or
+ * curve, RSA moduli under 2048 bits, and keys whose verification would cost out of proportion (RSA
+ * over 8192 bits or with an exponent over 32 bits).
  *
- * A client signs many proofs with one key, so imported keys are kept in a small bounded map keyed by
- * the thumbprint input (the canonical JSON of the required members): a repeat costs one string build
- * and a lookup, with no parsing and no hashing. Import is synchronous (node:crypto), so a proof check
- * never waits; jose's importJWK and calculateJwkThumbprint are asynchronous and serve as the
- * independent reference in the tests instead.
+ * A client signs its proofs with one key and, in practice, one header text; what a header text was
+ * found to be is kept in a bounded map (1,024 headers of at most 4 KB) keyed by that text, so a repeat costs one lookup: no
+ * decoding, parsing, checking, importing or hashing. Only accepted headers are kept. Import is
+ * synchronous (node:crypto), so a proof check never waits; jose's importJWK and calculateJwkThumbprint
+ * are asynchronous and serve as the independent reference in the tests instead.
  */
-import { createHash, createPublicKey, type KeyObject } from "node:crypto";
-import { InvalidDPoPProofError } from "../errors/bearer-error.js";
-import type { AlgorithmSpec } from "../options/algorithms.js";
-import { MIN_RSA_MODULUS_BITS } from "../options/algorithms.js";
+import { createPublicKey, hash, type KeyObject } from "node:crypto";
+import { InvalidDPoPProofError, type InvalidDPoPProofReason } from "../errors/bearer-error.js";
+import { ALGORITHMS, type AlgorithmSpec, MIN_RSA_MODULUS_BITS } from "../options/algorithms.js";
+import { normaliseTyp } from "../options/resolve-options.js";
+import { decodeSegment, parseJsonObject } from "./read-proof.js";
 
-/** An imported proof key and its RFC 7638 thumbprint. */
-export interface ProofKey {
+/** What an accepted proof header says: its algorithm and its key with the key's thumbprint. */
+export interface ProofHeader {
+  readonly alg: string;
+  readonly spec: AlgorithmSpec;
   readonly key: KeyObject;
-  /** base64url(SHA-256(canonical JWK)): what `cnf.jkt` holds. */
+  /** base64url(SHA-256(canonical JWK)), RFC 7638: what `cnf.jkt` holds. */
   readonly jkt: string;
 }
 
@@ -29,9 +33,11 @@ const MAX_RSA_MODULUS_BITS = 8192;
 const MAX_RSA_EXPONENT_CHARS = 6;
 // Generous bound on one base64url member: an 8192-bit modulus is 1366 characters.
 const MAX_MEMBER_CHARS = 1400;
+// A header with such a key fits in 2 KB of base64url; the bound keeps the cache's memory small too.
+const MAX_HEADER_CHARS = 4096;
 
-function refuse(): never {
-  throw new InvalidDPoPProofError("jwk", undefined);
+function refuse(reason: InvalidDPoPProofReason = "jwk"): never {
+  throw new InvalidDPoPProofError(reason, undefined);
 }
 
 function member(jwk: Record<string, unknown>, name: string): string {
@@ -61,13 +67,17 @@ function canonicalJwk(jwk: Record<string, unknown>, spec: AlgorithmSpec): string
 }
 
 /** Checks what the header `jwk` says about itself against the proof's algorithm. */
-function checkDeclared(jwk: Record<string, unknown>, alg: string, spec: AlgorithmSpec): void {
-  if (jwk.kty !== spec.kty) refuse();
-  for (const name of PRIVATE_MEMBERS) if (Object.hasOwn(jwk, name)) refuse();
-  if (spec.curves !== undefined && !spec.curves.includes(jwk.crv as string)) refuse();
-  if (jwk.alg !== undefined && jwk.alg !== alg) refuse();
-  if (jwk.use !== undefined && jwk.use !== "sig") refuse();
-  if (jwk.key_ops !== undefined && (!Array.isArray(jwk.key_ops) || !jwk.key_ops.includes("verify"))) refuse();
+function checkDeclared(jwk: unknown, alg: string, spec: AlgorithmSpec): Record<string, unknown> {
+  if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) refuse();
+  const record = jwk as Record<string, unknown>;
+  if (record.kty !== spec.kty) refuse();
+  for (const name of PRIVATE_MEMBERS) if (Object.hasOwn(record, name)) refuse();
+  if (spec.curves !== undefined && !spec.curves.includes(record.crv as string)) refuse();
+  if (record.alg !== undefined && record.alg !== alg) refuse();
+  if (record.use !== undefined && record.use !== "sig") refuse();
+  if (record.key_ops !== undefined && (!Array.isArray(record.key_ops) || !record.key_ops.includes("verify")))
+    refuse();
+  return record;
 }
 
 function importKey(canonical: string, spec: AlgorithmSpec): KeyObject {
@@ -86,35 +96,40 @@ function importKey(canonical: string, spec: AlgorithmSpec): KeyObject {
   return key;
 }
 
-/** Imports proof keys, remembering the most recent ones. */
-export class ProofKeyCache {
-  readonly #keys = new Map<string, ProofKey>();
+/** Reads a header text never met before; throws 401 `invalid_dpop_proof` with the first check it fails. */
+function readHeader(segment: string, algorithms: ReadonlySet<string>): ProofHeader {
+  if (segment.length > MAX_HEADER_CHARS) refuse("too_large");
+  const header = parseJsonObject(decodeSegment(segment, 0, segment.length));
+  const { typ, alg } = header;
+  if (typeof alg !== "string") refuse("malformed");
+  if (typeof typ !== "string" || normaliseTyp(typ) !== "dpop+jwt") refuse("typ");
+  if (!algorithms.has(alg)) refuse("algorithm");
+  if (header.crit !== undefined) refuse("critical_header");
+  const spec = ALGORITHMS[alg] as AlgorithmSpec;
+  const canonical = canonicalJwk(checkDeclared(header.jwk, alg, spec), spec);
+  return { alg, spec, key: importKey(canonical, spec), jkt: hash("sha256", canonical, "base64url") };
+}
+
+/** Accepted proof headers of one verifier, the most recent ones kept. */
+export class ProofHeaderCache {
+  readonly #headers = new Map<string, ProofHeader>();
+  readonly #algorithms: ReadonlySet<string>;
   readonly #maxEntries: number;
 
-  constructor(maxEntries = 1024) {
+  constructor(algorithms: ReadonlySet<string>, maxEntries = 1024) {
+    this.#algorithms = algorithms;
     this.#maxEntries = maxEntries;
   }
 
-  /**
-   * The key of a proof header's `jwk` for `alg`, or a 401 `invalid_dpop_proof` ("jwk") when the JWK
-   * is missing, private, of the wrong type or curve, too weak, too costly, or does not import.
-   */
-  keyOf(jwk: unknown, alg: string, spec: AlgorithmSpec): ProofKey {
-    if (jwk === null || typeof jwk !== "object" || Array.isArray(jwk)) refuse();
-    const record = jwk as Record<string, unknown>;
-    checkDeclared(record, alg, spec);
-    const canonical = canonicalJwk(record, spec);
-    const known = this.#keys.get(canonical);
+  /** What the header segment `segment` says, or a 401 `invalid_dpop_proof` naming what is wrong. */
+  headerOf(segment: string): ProofHeader {
+    const known = this.#headers.get(segment);
     if (known !== undefined) return known;
-    const imported: ProofKey = {
-      key: importKey(canonical, spec),
-      jkt: createHash("sha256").update(canonical).digest("base64url"),
-    };
-    if (this.#keys.size >= this.#maxEntries) {
-      const oldest = this.#keys.keys().next().value as string;
-      this.#keys.delete(oldest);
+    const header = readHeader(segment, this.#algorithms);
+    if (this.#headers.size >= this.#maxEntries) {
+      this.#headers.delete(this.#headers.keys().next().value as string);
     }
-    this.#keys.set(canonical, imported);
-    return imported;
+    this.#headers.set(segment, header);
+    return header;
   }
 }

@@ -8,7 +8,7 @@
  * longer than `storeTimeoutMs`) is 503 with `Retry-After`: a proof is never accepted unchecked, and
  * never reported as a bad proof either, which would make the client retry at once.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import {
   InvalidDPoPProofError,
   ServiceUnavailableError,
@@ -21,7 +21,7 @@ const STORE_RETRY_AFTER_SECONDS = 2;
 
 /** The replay store key of a proof: `dpop:` and base64url(SHA-256(jkt, space, jti)). */
 export function replayKeyOf(jkt: string, jti: string): string {
-  return `dpop:${createHash("sha256").update(`${jkt} ${jti}`).digest("base64url")}`;
+  return `dpop:${hash("sha256", `${jkt} ${jti}`, "base64url")}`;
 }
 
 function storeFailed(reason: string, cause?: unknown): never {

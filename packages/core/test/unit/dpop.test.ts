@@ -283,8 +283,19 @@ describe("DPoP: every malformed or failing proof is 401 invalid_dpop_proof", () 
     check((await client.proof({ htu: URL_, token })).replace(".", "*."), "malformed"));
   it("base64 rather than base64url", async () =>
     check(`${b64({ alg: "ES256" })}+.${b64({})}.c2ln`, "malformed"));
-  it("a header that is not JSON", () => check(`${b64("{not json")}.${b64({})}.c2ln`, "malformed"));
-  it("a header that is a JSON array", () => check(`${b64([1])}.${b64({})}.c2ln`, "malformed"));
+  const goodClaims = () => b64({ jti: "h", htm: "GET", htu: URL_, iat: now(), ath: athOf(token) });
+  it("a header that is not JSON", () => check(`${b64("{not json")}.${goodClaims()}.c2ln`, "malformed"));
+  it("a header that is a JSON array", () => check(`${b64([1])}.${goodClaims()}.c2ln`, "malformed"));
+  it("a header in invalid UTF-8", () =>
+    check(`${Buffer.from([0x7b, 0xff, 0x7d]).toString("base64url")}.${goodClaims()}.c2ln`, "malformed"));
+  it("a payload that is not JSON", () => check(`${b64({ alg: "ES256" })}.${b64("[]")}.c2ln`, "malformed"));
+  it("a header with repeated members", () =>
+    check(`${b64('{"alg":"ES256","alg":"none"}')}.${goodClaims()}.c2ln`, "duplicate_member"));
+  it("a header over 4 KB", () =>
+    check(
+      `${b64({ alg: "ES256", typ: "dpop+jwt", x: "y".repeat(3200) })}.${goodClaims()}.c2ln`,
+      "too_large",
+    ));
   it("non-canonical base64url (stray bits in a last character)", async () => {
     const proof = await client.proof({ htu: URL_, token });
     const [h, p, s] = proof.split(".") as [string, string, string];
@@ -325,9 +336,10 @@ describe("DPoP: every malformed or failing proof is 401 invalid_dpop_proof", () 
   });
   it("an algorithm outside dpop.algorithms", async () => {
     const rsa = await createDPoPClient("RS256");
+    const rsaToken = await boundToken(rsa.jkt);
     const result = await outcome(
       verifierWith({ algorithms: ["ES256"] }).authenticate(
-        request(await boundToken(rsa.jkt), await rsa.proof({ htu: URL_, token })),
+        request(rsaToken, await rsa.proof({ htu: URL_, token: rsaToken })),
       ),
     );
     expect(result).toEqual(proofError("algorithm", "ES256"));
