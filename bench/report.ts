@@ -3,6 +3,8 @@
  * then the micro, HTTP and memory tables. Every ratio is to a yardstick measured in the same run, so
  * the tables can be compared across machines even when the absolute figures cannot.
  */
+
+import type { DPoPReport } from "./dpop.js";
 import type { HttpMode, HttpPlan, HttpResult } from "./http.js";
 import type { MachineInfo } from "./machine.js";
 import type { MemoryReport } from "./memory.js";
@@ -17,6 +19,7 @@ export interface RunSummary {
   micro?: MicroReport;
   http?: { plan: HttpPlan; results: HttpResult[] };
   memory?: MemoryReport;
+  dpop?: DPoPReport;
   targets: TargetCheck[];
 }
 
@@ -53,6 +56,25 @@ function microTable(results: readonly MicroResult[], mode: "hot" | "distinct"): 
     lines.push(`| ${bold} | ${cells.join(" | ")} |`);
   }
   return lines;
+}
+
+function dpopSection(d: DPoPReport): string[] {
+  return [
+    "## DPoP: requests per CPU-second on one core (RFC 9449)",
+    "",
+    `Each request carries a fresh ${d.proofAlg} proof (never used before) with an ${d.tokenAlg} access token bound to ` +
+      `its key; ${d.rounds} interleaved rounds of ${d.requestsPerRound} requests per contender (order rotating, garbage ` +
+      `collected before each slice, one discarded warm-up round); ${d.pinned ? "pinned to one core" : "not pinned"}. ` +
+      "\"resource-guard ×\" is the median over rounds of resource-guard's rate divided by that contender's rate in the same round.",
+    "",
+    "| contender | requests per CPU-second | CPU µs/request | resource-guard × | what it checks |",
+    "|---|--:|--:|--:|---|",
+    ...d.results.map(
+      (r) =>
+        `| ${r.id === "resource-guard" ? `**${r.label}**` : r.label} | ${formatCount(r.median)} | ${r.cpuUsPerRequest.toFixed(1)} | ${r.id === "resource-guard" ? "" : formatRatio(r.ourRatio)} | ${r.note} |`,
+    ),
+    "",
+  ];
 }
 
 function httpTable(results: readonly HttpResult[], mode: HttpMode): string[] {
@@ -174,6 +196,7 @@ export function renderResults(run: RunSummary): string {
       );
     }
   }
+  if (run.dpop) out.push(...dpopSection(run.dpop));
   out.push("Raw figures of this run (every round) are in `bench/.raw/` (git-ignored).", "");
   return out.join("\n");
 }

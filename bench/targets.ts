@@ -3,6 +3,7 @@
  * the tests, because they are statements about a machine, not about correctness. Each check says what
  * was compared, so results.md can show a miss as plainly as a hit.
  */
+import type { DPoPReport } from "./dpop.js";
 import type { HttpResult } from "./http.js";
 import type { MemoryReport } from "./memory.js";
 import type { MicroResult } from "./micro.js";
@@ -31,6 +32,7 @@ export function checkTargets(
   microResults: readonly MicroResult[],
   httpResults: readonly HttpResult[],
   memory: MemoryReport | undefined,
+  dpop?: DPoPReport,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const alg of ["RS256", "ES256", "EdDSA"]) {
@@ -99,5 +101,19 @@ export function checkTargets(
       : "n/a",
     met: Number.isFinite(growth) ? growth <= bound && memory!.growthSecondHalf < 2 ** 20 : undefined,
   });
+  const vsLimit = dpop?.results.find((r) => r.id === "limit")?.ourRatio ?? Number.NaN;
+  const vsPeer = dpop?.results.find((r) => r.id === "express-oauth2-jwt-bearer")?.ourRatio ?? Number.NaN;
+  checks.push(
+    {
+      target: "DPoP (ES256 proof, cached token): ≥ 0.9× the minimal node:crypto DPoP check",
+      measured: formatRatio(vsLimit),
+      met: judge(vsLimit, (v) => v >= 0.9),
+    },
+    {
+      target: "DPoP: ahead of express-oauth2-jwt-bearer with DPoP on",
+      measured: formatRatio(vsPeer),
+      met: judge(vsPeer, (v) => v > 1),
+    },
+  );
   return checks;
 }

@@ -19,6 +19,7 @@ import {
 import { parseChallenges } from "./challenge-parser.js";
 import type { Harness, RunningApp } from "./harness.js";
 import { runOptionalAuthConformance } from "./optional-auth.js";
+import { runBoundConformance } from "./suite-bound.js";
 
 /** The options every harness verifier is built with; `issuer` is filled in per IdP. */
 export function conformanceOptions(idp: TestIdp, timeoutMs = 5000): VerifierOptions {
@@ -40,8 +41,9 @@ async function send(app: RunningApp, request: Awaited<ReturnType<Case["request"]
   return { res, text: await res.text() };
 }
 
-/** Declares one vitest `describe` that runs every case against `harness`. */
+/** Declares the vitest `describe`s that run every case (cases.ts, cases-bound.ts) against `harness`. */
 export function runConformance(harness: Harness): void {
+  runBoundConformance(harness);
   describe(`conformance: ${harness.name}`, () => {
     let idp: TestIdp;
     let down: TestIdp;

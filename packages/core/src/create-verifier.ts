@@ -8,6 +8,7 @@
  * decided without waiting, and only a key fetch (or a check that needs I/O) makes the path async.
  */
 import { TokenCache } from "./cache/token-cache.js";
+import { createDPoPCheck } from "./dpop/check-proof.js";
 import {
   type BearerError,
   InvalidRequestError,
@@ -19,6 +20,7 @@ import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
 import { StaticKeySource } from "./keys/static-key-source.js";
 import { createSteadyClock } from "./keys/steady-clock.js";
+import { createMtlsCheck } from "./mtls/check-certificate.js";
 import { isVerificationObserved, type VerificationEvent } from "./observe/channels.js";
 import { observeVerification } from "./observe/observe-verification.js";
 import { resolveOptions } from "./options/resolve-options.js";
@@ -132,9 +134,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
   const senderChecks: SenderChecks = Object.freeze({
-    dpop: undefined,
-    mtls: undefined,
-    mtlsRequired: false,
+    dpop: resolved.dpop === undefined ? undefined : createDPoPCheck(resolved.dpop, resolved),
+    mtls: resolved.mtls === undefined ? undefined : createMtlsCheck(resolved.mtls),
+    mtlsRequired: resolved.mtls?.required ?? false,
     rejectDPoPBoundAsBearer: resolved.rejectDPoPBoundTokens,
   });
 

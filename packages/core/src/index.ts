@@ -4,6 +4,12 @@
  */
 export { createVerifier } from "./create-verifier.js";
 export {
+  createMemoryReplayStore,
+  DEFAULT_REPLAY_STORE_ENTRIES,
+  type MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+} from "./dpop/memory-replay-store.js";
+export {
   BearerError,
   type BearerErrorCode,
   type ChallengeSource,
@@ -33,6 +39,7 @@ export {
   formatChallenges,
   type Scheme,
 } from "./errors/challenge.js";
+export { certificateThumbprint } from "./mtls/check-certificate.js";
 export {
   CHANNEL_NAMES,
   type KeySetEvent,
@@ -60,6 +67,8 @@ export type {
   ClaimPrimitive,
   ClaimRule,
   ClientCertificate,
+  DPoPNonceOptions,
+  DPoPOptions,
   FetchLike,
   InternalErrorEvent,
   IssuerOptions,
@@ -68,6 +77,8 @@ export type {
   JWTPayload,
   KeyErrorEvent,
   KeyFreshness,
+  MtlsOptions,
+  ReplayStore,
   RequestLike,
   ScopeClaim,
   ScopeReader,

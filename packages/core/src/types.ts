@@ -242,6 +242,10 @@ export interface VerifierOptions extends IssuerSettings {
   tokenCache?: TokenCacheOptions | false;
   /** Reject DPoP-bound tokens (`cnf.jkt`) presented with the Bearer scheme (RFC 9449 §7.1). Default true. */
   rejectDPoPBoundTokens?: boolean;
+  /** Accept DPoP-bound tokens with their proofs (RFC 9449). Off unless given; `{}` takes every default. */
+  dpop?: DPoPOptions;
+  /** Accept certificate-bound tokens (RFC 8705): how the client certificate is found, and whether it is required. */
+  mtls?: MtlsOptions;
   /** Replace the `fetch` used for discovery and JWKS. */
   fetch?: FetchLike;
   /** The wall clock for token claims (`exp`, `nbf`, `iat`), in milliseconds since the epoch. For tests. */
@@ -271,6 +275,58 @@ export interface VerifierOptions extends IssuerSettings {
    * as thrown: log it with care. A hook that throws is ignored.
    */
   onError?: (event: InternalErrorEvent) => void;
+}
+
+/**
+ * The DPoP replay store (RFC 9449 §11.1): one atomic "first use of this key until this time?" call,
+ * so a Redis `SET key 1 NX PXAT expiresAtMs` (or `PX`) implements it. Returns (or resolves to) `true` when the
+ * key was not there and is now stored until `expiresAtMs`, `false` when it was already there. Keys are
+ * short hashes, never a raw `jti`. Throwing, rejecting or answering anything but a boolean makes the
+ * request 503; a proof is never accepted unchecked.
+ */
+export interface ReplayStore {
+  add(key: string, expiresAtMs: number): boolean | Promise<boolean>;
+}
+
+/** Server-provided nonces (RFC 9449 §8, §9), stateless: an HMAC over a time step under a shared secret. */
+export interface DPoPNonceOptions {
+  /**
+   * The secret nonces are made with, at least 32 bytes. Every instance of a fleet given the same secret
+   * accepts the others' nonces. Default: a random secret per verifier (one instance only).
+   */
+  secret?: string | Uint8Array;
+  /** Several secrets for rotation: nonces are made with the first and accepted under any of them. */
+  secrets?: readonly (string | Uint8Array)[];
+  /** Length of a time step; a nonce is accepted in its step and the next one. Default 60000. */
+  lifetimeMs?: number;
+}
+
+/** Options of RFC 9449 DPoP. */
+export interface DPoPOptions {
+  /** `true`: only DPoP is accepted (Bearer credentials get a DPoP challenge). Default false. */
+  required?: boolean;
+  /** Proof algorithms accepted, asymmetric only. Default: every asymmetric algorithm. */
+  algorithms?: readonly string[];
+  /** Require server-provided nonces: `true` or `{ secret, lifetimeMs }`. Default false. */
+  nonce?: boolean | DPoPNonceOptions;
+  /** Where used proofs are remembered. Default: in memory, bounded (see `createMemoryReplayStore`). */
+  replayStore?: ReplayStore;
+  /** How old a proof's `iat` may be, in seconds (plus `clockTolerance`). Default 60. */
+  iatWindowSeconds?: number;
+  /** A replay store call that takes longer has failed (503). Default 1000. */
+  storeTimeoutMs?: number;
+}
+
+/** Options of RFC 8705 certificate-bound tokens. */
+export interface MtlsOptions {
+  /** `true`: every token must be certificate-bound. Default false. */
+  required?: boolean;
+  /**
+   * The request header a TLS-terminating proxy puts the client certificate in (RFC 9440 `Client-Cert`
+   * form). Only when set is a header read, and then only it: the proxy must remove that header from
+   * what clients send. Default: the certificate of the TLS connection.
+   */
+  certificateHeader?: string;
 }
 
 /** What `onKeyError` receives: which key set, which URL, a reason code and a sentence for logs. */

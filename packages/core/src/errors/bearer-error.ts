@@ -69,6 +69,7 @@ export const INVALID_DPOP_PROOF_DESCRIPTIONS = {
   duplicate_member: "The DPoP proof repeats a JSON member name",
   typ: "The DPoP proof type is not dpop+jwt",
   algorithm: "The DPoP proof algorithm is not accepted",
+  critical_header: "The DPoP proof has an unsupported critical header",
   jwk: "The DPoP proof key is missing, private or not accepted",
   signature: "The DPoP proof signature is not valid",
   claim_type: "A DPoP proof claim is missing or has the wrong type",

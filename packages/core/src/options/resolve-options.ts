@@ -11,7 +11,9 @@ import { compileClaimRule } from "../pipeline/claims.js";
 import { compileScopeReader } from "../pipeline/scopes.js";
 import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
+import { resolveDPoP } from "./dpop.js";
 import { resolveKeyLayer } from "./key-layer.js";
+import { resolveMtls } from "./mtls.js";
 import type { ClaimPredicate, ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
 import { resolveStaticKeys } from "./static-keys.js";
 
@@ -49,6 +51,8 @@ export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([
   "allowInsecureHttp",
   "tokenCache",
   "rejectDPoPBoundTokens",
+  "dpop",
+  "mtls",
   "fetch",
   "now",
   "onKeyError",
@@ -406,11 +410,18 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     fail(`"isRevoked" must be a function (auth) => boolean | Promise<boolean>`);
   if (input.onError !== undefined && typeof input.onError !== "function")
     fail(`"onError" must be a function`);
+  const rejectDPoPBoundTokens = boolean(input.rejectDPoPBoundTokens, "rejectDPoPBoundTokens", true);
+  const dpop = resolveDPoP(input.dpop, now, rejectDPoPBoundTokens);
 
   return Object.freeze({
     issuers,
     realm,
-    challenge: Object.freeze({ realm, resourceMetadata: undefined, bearer: true, dpopAlgs: undefined }),
+    challenge: Object.freeze({
+      realm,
+      resourceMetadata: undefined,
+      bearer: !dpop?.required,
+      dpopAlgs: dpop?.algorithms,
+    }),
     clockTolerance: number(input.clockTolerance, "clockTolerance", 5, 0, 3600),
     timeoutMs: number(input.timeoutMs, "timeoutMs", 5000, 1, 120_000),
     cooldownMs: number(input.cooldownMs, "cooldownMs", 30_000, 0),
@@ -423,7 +434,9 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     allowQueryToken: boolean(input.allowQueryToken, "allowQueryToken", false),
     allowInsecureHttp,
     tokenCache,
-    rejectDPoPBoundTokens: boolean(input.rejectDPoPBoundTokens, "rejectDPoPBoundTokens", true),
+    rejectDPoPBoundTokens,
+    dpop,
+    mtls: resolveMtls(input.mtls),
     fetch: fetchImpl as ResolvedOptions["fetch"],
     now,
     onKeyError: input.onKeyError,

@@ -6,6 +6,8 @@ import type { KeyObject } from "node:crypto";
 import type { JWK } from "jose";
 import type { ChallengeContext } from "../errors/challenge.js";
 import type { AuthResult, FetchLike, InternalErrorEvent, JWTPayload, KeyErrorEvent } from "../types.js";
+import type { ResolvedDPoP } from "./dpop.js";
+import type { ResolvedMtls } from "./mtls.js";
 
 /** A compiled claim rule: true when the claims pass. */
 export type ClaimTest = (value: unknown, claims: Readonly<JWTPayload>) => boolean;
@@ -63,6 +65,10 @@ export interface ResolvedOptions {
   readonly allowInsecureHttp: boolean;
   readonly tokenCache: { readonly maxEntries: number; readonly maxBytes: number } | false;
   readonly rejectDPoPBoundTokens: boolean;
+  /** RFC 9449: undefined when DPoP is off. `algorithms` and `required` feed RFC 9728 metadata. */
+  readonly dpop: ResolvedDPoP | undefined;
+  /** RFC 8705: undefined when certificate-bound tokens are not accepted. `required` feeds RFC 9728 metadata. */
+  readonly mtls: ResolvedMtls | undefined;
   readonly fetch: FetchLike;
   readonly now: () => number;
   readonly onKeyError: ((event: KeyErrorEvent) => void) | undefined;
