@@ -12,6 +12,8 @@ export default defineConfig({
       "@resource-guard/express": src("express"),
       "@resource-guard/koa": src("koa"),
       "@resource-guard/fastify": src("fastify"),
+      "@resource-guard/hono": src("hono"),
+      "@resource-guard/nestjs": src("nestjs"),
     },
   },
   test: {

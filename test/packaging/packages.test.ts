@@ -16,6 +16,7 @@ const packages = {
   express: ["bearerAuth", "requireScopes"],
   koa: ["bearerAuth", "requireScopes"],
   fastify: ["resourceGuard", "default"],
+  hono: ["bearerAuth", "requireScopes", "requireAnyScope", "requireClaims", "toHTTPException"],
 } as const;
 
 function node(args: string[], cwd: string): string {
