@@ -53,6 +53,12 @@ export interface Harness {
   name: string;
   /** Starts the app of `ROUTES` on 127.0.0.1, port 0, with one verifier built from `options`. */
   start(options: VerifierOptions): Promise<RunningApp>;
+  /**
+   * True where authentication runs after routing (NestJS guards): a path that matches no route is
+   * then 404 without a challenge, whatever the credentials. Default false: middleware and hooks
+   * authenticate before routing.
+   */
+  routesBeforeAuthentication?: boolean;
   /** Asserts (with vitest `expect`) that an error response body has this framework's shape. */
   expectErrorBody(body: string, contentType: string | null, expected: ExpectedError): void;
 }
