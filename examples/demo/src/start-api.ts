@@ -1,14 +1,15 @@
 /**
- * Starts one of the three example orders APIs in this process, on 127.0.0.1, so the demo and its
+ * Starts one of the example orders APIs in this process, on 127.0.0.1, so the demo and its
  * tests run the very code a newcomer copies from examples/<framework>. Each framework is loaded only
  * when it is asked for.
  */
 import { once } from "node:events";
 import { createServer, type RequestListener } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { getRequestListener } from "@hono/node-server";
 import type { VerifierOptions } from "@resource-guard/core";
 
-export const FRAMEWORKS = ["express", "koa", "fastify"] as const;
+export const FRAMEWORKS = ["express", "koa", "fastify", "hono", "nestjs"] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface RunningApi {
@@ -50,6 +51,21 @@ export async function startOrdersApi(
       const app = await createApp(options);
       await app.listen({ port, host: "127.0.0.1" });
       const address = app.server.address() as AddressInfo;
+      return {
+        framework,
+        url: `http://127.0.0.1:${address.port}`,
+        close: () => app.close(),
+      };
+    }
+    case "hono": {
+      const { createApp } = await import("../../hono/src/app.js");
+      return listen(framework, getRequestListener(createApp(options).fetch), port);
+    }
+    case "nestjs": {
+      const { createApp } = await import("../../nestjs/src/app.js");
+      const app = await createApp(options);
+      await app.listen(port, "127.0.0.1");
+      const address = app.getHttpServer().address() as AddressInfo;
       return {
         framework,
         url: `http://127.0.0.1:${address.port}`,
