@@ -294,6 +294,26 @@ describe("hono", () => {
   });
 });
 
+describe("headers on success", () => {
+  it("sets the headers core returns with a result (a fresh DPoP-Nonce) on the response", async () => {
+    const real = createVerifier(options());
+    // The real verifier, its result given response headers as DPoP nonces would (RFC 9449 §8.2).
+    const verifier: Verifier = {
+      ...real,
+      authenticate: async (request, readers) => ({
+        ...(await real.authenticate(request, readers)),
+        responseHeaders: { "DPoP-Nonce": "n-1" },
+      }),
+    };
+    const app = new Hono().use(bearerAuth({ verifier }));
+    app.get("/me", (c) => c.json({ sub: c.get("auth").claims.sub }));
+    const res = await get(`${await start(app)}/me`, await sign());
+    expect(res.status).toBe(200);
+    expect(res.headers.get("dpop-nonce")).toBe("n-1");
+    expect(await res.json()).toEqual({ sub: "user-1" });
+  });
+});
+
 describe("toHTTPException", () => {
   it("returns anything that is not an HTTP error unchanged", () => {
     const bug = new TypeError("x is undefined");

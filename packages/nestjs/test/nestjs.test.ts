@@ -340,6 +340,26 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
     expect(urls.pop()).toBe("https://api.example.com/api/me?x=1");
   });
 
+  it("sets the headers core returns with a result (a fresh DPoP-Nonce) on the response", async () => {
+    const real = createVerifier(options());
+    // The real verifier, its result given response headers as DPoP nonces would (RFC 9449 §8.2).
+    const verifier: Verifier = {
+      ...real,
+      authenticate: async (request, readers) => ({
+        ...(await real.authenticate(request, readers)),
+        responseHeaders: { "DPoP-Nonce": "n-1" },
+      }),
+    };
+    const url = await start({
+      imports: [ResourceGuardModule.forRoot({ verifier })],
+      controllers: [MeController],
+    });
+    const res = await get(`${url}/me`, await sign());
+    expect(res.status).toBe(200);
+    expect(res.headers.get("dpop-nonce")).toBe("n-1");
+    expect(await res.json()).toEqual({ sub: "user-1" });
+  });
+
   it("hands core the client certificate of the TLS connection", async () => {
     const { server, client } = makeTlsPairs();
     const real = createVerifier(options());
