@@ -5,6 +5,11 @@ import { defineConfig } from "vitest/config";
 // tests (test/packaging) check the built dist/ output separately.
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
 
+// NestJS 11 lives in a workspace package of its own (test/frameworks/nest11), where its packages
+// resolve their peers to each other; the nest11 project points every `@nestjs/*` import there.
+const nest11 = (pkg: string) =>
+  fileURLToPath(new URL(`./test/frameworks/nest11/node_modules/@nestjs/${pkg}`, import.meta.url));
+
 export default defineConfig({
   resolve: {
     alias: {
@@ -12,10 +17,11 @@ export default defineConfig({
       "@resource-guard/express": src("express"),
       "@resource-guard/koa": src("koa"),
       "@resource-guard/fastify": src("fastify"),
+      "@resource-guard/hono": src("hono"),
+      "@resource-guard/nestjs": src("nestjs"),
     },
   },
   test: {
-    include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     typecheck: {
@@ -23,5 +29,30 @@ export default defineConfig({
       include: ["packages/*/test/**/*.test-d.ts"],
       tsconfig: "./tsconfig.json",
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "main",
+          include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts", "examples/**/*.test.ts"],
+        },
+      },
+      {
+        extends: true,
+        resolve: {
+          alias: Object.fromEntries(
+            ["common", "core", "platform-express", "platform-fastify", "config"].map((pkg) => [
+              `@nestjs/${pkg}`,
+              nest11(pkg),
+            ]),
+          ),
+        },
+        test: {
+          name: "nest11",
+          include: ["packages/nestjs/test/**/*.test.ts"],
+          typecheck: { enabled: false },
+        },
+      },
+    ],
   },
 });

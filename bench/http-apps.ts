@@ -6,6 +6,7 @@
  * framework does with no verification at all.
  */
 import type { Server } from "node:http";
+import { HONO_NEST_CONFIGS } from "./http-apps-hono-nest.js";
 import { createLimitVerifier, type LimitVerify } from "./limit-verifier.js";
 
 export interface AppSettings {
@@ -14,7 +15,7 @@ export interface AppSettings {
   jwksUri: string;
 }
 
-export type Framework = "express" | "koa" | "fastify";
+export type Framework = "express" | "koa" | "fastify" | "hono" | "nestjs-express" | "nestjs-fastify";
 
 export interface AppConfig {
   id: string;
@@ -348,4 +349,5 @@ export const APP_CONFIGS: readonly AppConfig[] = [
       });
     },
   },
+  ...HONO_NEST_CONFIGS,
 ];

@@ -92,6 +92,23 @@ export function checkTargets(
       met: judge(vsLimit, (v) => v <= 1.15),
     });
   }
+  // Hono and NestJS: the cached-token targets of the others (their servers run hot and rotating only).
+  for (const [framework, floor] of [
+    ["hono", 0.85],
+    ["nestjs-express", 0.9],
+    ["nestjs-fastify", 0.85],
+  ] as const) {
+    for (const mode of ["hot", "rotating"]) {
+      const ours = http(httpResults, `${framework}-rg`, mode);
+      const bare = http(httpResults, framework, mode);
+      const capacity = ratio(bare?.cpuUsPerReq, ours?.cpuUsPerReq);
+      checks.push({
+        target: `HTTP ${mode === "hot" ? "hot token" : "1,000 rotating tokens"}: ${framework} + resource-guard (scope check on the route) ≥ ${floor.toFixed(2)}× bare (capacity per core)`,
+        measured: `${formatRatio(capacity)} by CPU/request; ${formatRatio(ratio(ours?.rps, bare?.rps))} by requests/s`,
+        met: judge(capacity, (v) => v >= floor),
+      });
+    }
+  }
   const bound = memory && !memory.skipped ? memory.maxBytes : Number.NaN;
   const growth = memory && !memory.skipped ? memory.growth : Number.NaN;
   checks.push({

@@ -8,6 +8,8 @@ const steps = [
   ["build", "pnpm", ["run", "build"]],
   ["lint", "pnpm", ["exec", "biome", "check", "."]],
   ["typecheck", "pnpm", ["exec", "tsc", "-p", "tsconfig.json"]],
+  // Bun and Deno for the Hono adapter's conformance runs; never fails (a missing one is a printed skip).
+  ["runtimes", process.execPath, ["scripts/install-runtimes.mjs"]],
   [
     "vitest",
     "pnpm",

@@ -72,6 +72,11 @@ export interface Case {
   app?: AppName;
   request(f: Fixture): Promise<CaseRequest>;
   expect: Expected;
+  /**
+   * The path matches no route. Frameworks that authenticate before routing answer `expect`; those
+   * whose guards run after routing (Harness.routesBeforeAuthentication, NestJS) answer 404 unchallenged.
+   */
+  unknownRoute?: true;
 }
 
 const REALM = "api";
@@ -164,10 +169,12 @@ export const CASES: readonly Case[] = [
   },
 
   {
-    // Authentication runs before routing in every framework, so an unknown path tells nothing.
+    // Authentication runs before routing (except where guards follow routing, as in NestJS), so an
+    // unknown path tells nothing.
     name: "no token on an unknown route",
     request: async () => ({ path: "/no-such-route" }),
     expect: noCredentials(),
+    unknownRoute: true,
   },
 
   // Malformed request: 400 invalid_request.

@@ -69,6 +69,17 @@ export interface Harness {
    * HTTPS when `tls` is given (the adapter then hands core the connection's client certificate).
    */
   start(options: VerifierOptions, tls?: TlsServerOptions): Promise<RunningApp>;
+  /**
+   * Why this harness cannot serve HTTPS with client certificates (Bun.serve and Deno.serve hand
+   * handlers no peer certificate), when it cannot: its mTLS rows are then skipped under that reason.
+   */
+  noClientCertificates?: string;
+  /**
+   * True where authentication runs after routing (NestJS guards): a path that matches no route is
+   * then 404 without a challenge, whatever the credentials. Default false: middleware and hooks
+   * authenticate before routing.
+   */
+  routesBeforeAuthentication?: boolean;
   /** Asserts (with vitest `expect`) that an error response body has this framework's shape. */
   expectErrorBody(body: string, contentType: string | null, expected: ExpectedError): void;
 }

@@ -1,8 +1,9 @@
 /**
  * Runs a quick start from docs/frameworks.md as a user would paste it: the code block marked
- * `<!-- quick-start: <framework> -->` is saved as an .mjs file in the adapter's test folder (so its
- * imports resolve the way they do for a user), started with ISSUER/AUDIENCE pointing at a test IdP
- * and PORT=0, and checked over real HTTP. The docs then cannot drift from what works.
+ * `<!-- quick-start: <framework> -->` is saved as an .mjs (or, for a TypeScript block, .ts) file in
+ * the adapter's test folder (so its imports resolve the way they do for a user), started with
+ * ISSUER/AUDIENCE pointing at a test IdP and PORT=0, and checked over real HTTP. The docs then cannot
+ * drift from what works.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Server } from "node:http";
@@ -13,21 +14,35 @@ import { parseChallenges } from "./challenge-parser.js";
 // The README shows the same quick starts as docs/frameworks.md; both copies must stay identical.
 const DOCS = ["../../README.md", "../../docs/frameworks.md"].map((path) => new URL(path, import.meta.url));
 
-function blockOf(doc: URL, framework: string): string {
+/** A quick start's code and language: `js` blocks run as .mjs, `ts` blocks (NestJS's decorators) as .ts. */
+interface Block {
+  code: string;
+  language: "js" | "ts";
+}
+
+function blockOf(doc: URL, framework: string): Block {
   const text = readFileSync(doc, "utf8");
-  const marker = `<!-- quick-start: ${framework} -->\n\`\`\`js\n`;
-  const start = text.indexOf(marker);
-  if (start === -1) throw new Error(`${doc.pathname} has no quick start for ${framework}`);
-  const end = text.indexOf("\n```", start + marker.length);
-  return text.slice(start + marker.length, end + 1);
+  for (const language of ["js", "ts"] as const) {
+    const marker = `<!-- quick-start: ${framework} -->\n\`\`\`${language}\n`;
+    const start = text.indexOf(marker);
+    if (start === -1) continue;
+    const end = text.indexOf("\n```", start + marker.length);
+    return { code: text.slice(start + marker.length, end + 1), language };
+  }
+  throw new Error(`${doc.pathname} has no quick start for ${framework}`);
+}
+
+/** The quick-start block for `framework`; throws when a doc lacks it or the copies differ. */
+function quickStart(framework: string): Block {
+  const [readme, guide] = DOCS.map((doc) => blockOf(doc, framework)) as [Block, Block];
+  if (readme.code !== guide.code || readme.language !== guide.language)
+    throw new Error(`the ${framework} quick start differs between README.md and docs/frameworks.md`);
+  return readme;
 }
 
 /** The code of the quick-start block for `framework`; throws when a doc lacks it or the copies differ. */
 export function quickStartCode(framework: string): string {
-  const [readme, guide] = DOCS.map((doc) => blockOf(doc, framework));
-  if (readme !== guide)
-    throw new Error(`the ${framework} quick start differs between README.md and docs/frameworks.md`);
-  return readme as string;
+  return quickStart(framework).code;
 }
 
 /**
@@ -41,8 +56,10 @@ export async function startQuickStart(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const dir = new URL(".tmp/", testDir);
   mkdirSync(dir, { recursive: true });
-  const file = new URL(`quick-start-${framework}-${process.pid}.mjs`, dir);
-  writeFileSync(file, quickStartCode(framework));
+  const { code, language } = quickStart(framework);
+  // A .ts block is compiled with the adapter's tsconfig (the test folder's nearest), as a user's would be.
+  const file = new URL(`quick-start-${framework}-${process.pid}.${language === "js" ? "mjs" : "ts"}`, dir);
+  writeFileSync(file, code);
 
   const servers: Server[] = [];
   const listen = Server.prototype.listen;
@@ -65,8 +82,14 @@ export async function startQuickStart(
   };
   try {
     await import(file.href);
-    const server = servers[0];
-    if (!server) throw new Error(`the ${framework} quick start did not listen`);
+    // A quick start may listen from a function it does not await (Nest's `bootstrap()`).
+    const server = await vi.waitFor(
+      () => {
+        if (!servers[0]) throw new Error(`the ${framework} quick start did not listen`);
+        return servers[0];
+      },
+      { timeout: 20_000, interval: 20 },
+    );
     if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
     const { port } = server.address() as AddressInfo;
     return {

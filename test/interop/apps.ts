@@ -10,7 +10,9 @@ import { INVALID_TOKEN_DESCRIPTIONS, type InvalidTokenReason } from "@resource-g
 import { expect } from "vitest";
 import { expressHarness } from "../../packages/express/test/app.js";
 import { fastifyHarness } from "../../packages/fastify/test/app.js";
+import { honoHarness } from "../../packages/hono/test/app.js";
 import { koaHarness } from "../../packages/koa/test/app.js";
+import { nestHarness } from "../../packages/nestjs/test/app.js";
 import { coreHarness } from "../conformance/core-harness.js";
 import { type Harness, ORDERS_SCOPES, ROUTES, type RunningApp } from "../conformance/harness.js";
 
@@ -23,6 +25,9 @@ export const HARNESSES: readonly Harness[] = [
   expressHarness(5),
   koaHarness(3),
   fastifyHarness(5),
+  honoHarness,
+  nestHarness("express"),
+  nestHarness("fastify"),
 ];
 
 export interface Response {

@@ -13,7 +13,7 @@ export interface DemoArgs {
   help: boolean;
 }
 
-export const USAGE = `Usage: pnpm demo [--framework express|koa|fastify] [--serve] [--token-ttl seconds]
+export const USAGE = `Usage: pnpm demo [--framework express|koa|fastify|hono|nestjs] [--serve] [--token-ttl seconds]
 
   --framework   which example API to run (default express)
   --serve       keep the authorization server and the API up and print curl commands;

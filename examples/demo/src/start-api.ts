@@ -1,5 +1,5 @@
 /**
- * Starts one of the three example orders APIs in this process, on 127.0.0.1, so the demo and its
+ * Starts one of the example orders APIs in this process, on 127.0.0.1, so the demo and its
  * tests run the very code a newcomer copies from examples/<framework>. Each framework is loaded only
  * when it is asked for.
  */
@@ -7,9 +7,10 @@ import { once } from "node:events";
 import { createServer, type RequestListener } from "node:http";
 import { createServer as createHttpsServer, type ServerOptions as TlsOptions } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import { getRequestListener } from "@hono/node-server";
 import type { VerifierOptions } from "@resource-guard/core";
 
-export const FRAMEWORKS = ["express", "koa", "fastify"] as const;
+export const FRAMEWORKS = ["express", "koa", "fastify", "hono", "nestjs"] as const;
 export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface RunningApi {
@@ -56,6 +57,23 @@ export async function startOrdersApi(
       return {
         framework,
         url: `${tls ? "https" : "http"}://127.0.0.1:${address.port}`,
+        close: () => app.close(),
+      };
+    }
+    case "hono": {
+      const { createApp } = await import("../../hono/src/app.js");
+      return listen(framework, getRequestListener(createApp(options).fetch), port, tls);
+    }
+    case "nestjs": {
+      if (tls)
+        throw new Error("the NestJS example is served over plain HTTP only; use another framework for mTLS");
+      const { createApp } = await import("../../nestjs/src/app.js");
+      const app = await createApp(options);
+      await app.listen(port, "127.0.0.1");
+      const address = app.getHttpServer().address() as AddressInfo;
+      return {
+        framework,
+        url: `http://127.0.0.1:${address.port}`,
         close: () => app.close(),
       };
     }

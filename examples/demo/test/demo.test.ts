@@ -8,10 +8,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { FRAMEWORKS } from "../src/start-api.js";
 import { runScript, startScript } from "./child-process.js";
 
 const DEMO = "examples/demo/demo.ts";
-const FRAMEWORKS = ["express", "koa", "fastify"] as const;
 
 const WRITER_GRANT = '200 Bearer token, scope "orders:read orders:write"';
 const READER_GRANT = '200 Bearer token, scope "orders:read"';
@@ -61,6 +61,10 @@ async function isListening(url: string): Promise<boolean> {
   }
 }
 
+// Every test runs the demo as Node processes through tsx, all at once (one per framework, each
+// waiting out a token's lifetime): on a busy 2-core machine that takes a while.
+const CHILD_TIMEOUT_MS = 90_000;
+
 describe.concurrent("pnpm demo", () => {
   it.each(FRAMEWORKS)(
     "tells the whole story on %s and exits 0, leaving nothing running",
@@ -103,38 +107,47 @@ describe.concurrent("pnpm demo", () => {
       expect(await isListening(`${issuer}/.well-known/openid-configuration`)).toBe(false);
       expect(await isListening(`${api}/health`)).toBe(false);
     },
+    CHILD_TIMEOUT_MS,
   );
 
-  it("refuses an unknown framework with exit code 2 and the usage text", async () => {
-    const { code, stdout, stderr } = await runScript(DEMO, ["--framework", "hapi"]);
-    expect(code).toBe(2);
-    expect(stdout).toBe("");
-    expect(stderr).toContain('--framework must be one of express, koa, fastify (got "hapi")');
-    expect(stderr).toContain("Usage: pnpm demo");
-  });
+  it(
+    "refuses an unknown framework with exit code 2 and the usage text",
+    async () => {
+      const { code, stdout, stderr } = await runScript(DEMO, ["--framework", "hapi"]);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toContain('--framework must be one of express, koa, fastify, hono, nestjs (got "hapi")');
+      expect(stderr).toContain("Usage: pnpm demo");
+    },
+    CHILD_TIMEOUT_MS,
+  );
 
-  it("--serve prints curl commands that work as printed, and SIGINT stops both servers", async () => {
-    const demo = startScript(DEMO, ["--serve", "--framework", "koa"], { AS_PORT: "0", API_PORT: "0" });
-    try {
-      await demo.waitFor(/Press Ctrl-C to stop both servers\./);
-      const { stdout } = demo.output();
-      const commands = stdout.split("\n").filter((line) => /^(WRITE_TOKEN=|READ_TOKEN=|curl )/.test(line));
-      expect(commands).toHaveLength(7);
-      // Each curl prints its status line; -i output is reduced to the status codes.
-      const script = `set -e\n${commands
-        .map((line) => (line.startsWith("curl -i") ? `${line} -s -o /dev/null -w '%{http_code}\\n'` : line))
-        .join("\n")}\n`;
-      const { stdout: statuses } = await promisify(execFile)("bash", ["-c", script], { timeout: 15_000 });
-      expect(statuses.trim().split("\n")).toEqual(["200", "200", "201", "403", "401"]);
+  it(
+    "--serve prints curl commands that work as printed, and SIGINT stops both servers",
+    async () => {
+      const demo = startScript(DEMO, ["--serve", "--framework", "koa"], { AS_PORT: "0", API_PORT: "0" });
+      try {
+        await demo.waitFor(/Press Ctrl-C to stop both servers\./);
+        const { stdout } = demo.output();
+        const commands = stdout.split("\n").filter((line) => /^(WRITE_TOKEN=|READ_TOKEN=|curl )/.test(line));
+        expect(commands).toHaveLength(7);
+        // Each curl prints its status line; -i output is reduced to the status codes.
+        const script = `set -e\n${commands
+          .map((line) => (line.startsWith("curl -i") ? `${line} -s -o /dev/null -w '%{http_code}\\n'` : line))
+          .join("\n")}\n`;
+        const { stdout: statuses } = await promisify(execFile)("bash", ["-c", script], { timeout: 15_000 });
+        expect(statuses.trim().split("\n")).toEqual(["200", "200", "201", "403", "401"]);
 
-      const api = /orders API {12}(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
-      demo.child.kill("SIGINT");
-      const { code } = await demo.finished;
-      expect(code).toBe(0);
-      expect(demo.output().stdout).toContain("stopping…");
-      expect(await isListening(`${api}/health`)).toBe(false);
-    } finally {
-      if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill("SIGKILL");
-    }
-  });
+        const api = /orders API {12}(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+        demo.child.kill("SIGINT");
+        const { code } = await demo.finished;
+        expect(code).toBe(0);
+        expect(demo.output().stdout).toContain("stopping…");
+        expect(await isListening(`${api}/health`)).toBe(false);
+      } finally {
+        if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill("SIGKILL");
+      }
+    },
+    CHILD_TIMEOUT_MS,
+  );
 });

@@ -1,7 +1,7 @@
 /**
- * The three example APIs, built in-process with their `createApp` factories and fed real tokens
- * from the demo's oidc-provider over real HTTP on 127.0.0.1. Every answer is asserted whole: status,
- * `WWW-Authenticate` and body, identical for Express, Koa and Fastify. The example servers
+ * Every example API, built in-process with its `createApp` factory and fed real tokens from the
+ * demo's oidc-provider over real HTTP on 127.0.0.1. Every answer is asserted whole: status,
+ * `WWW-Authenticate` and body, identical for Express, Koa, Fastify, Hono and NestJS. The example servers
  * (`src/server.ts`) are also started from environment variables, as `pnpm --filter … start` does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -167,6 +167,9 @@ describe.each(FRAMEWORKS)("the %s orders API", (framework) => {
   });
 });
 
+// Each test starts a Node process through tsx, all at once: on a busy 2-core machine that takes a while.
+const CHILD_TIMEOUT_MS = 90_000;
+
 describe.concurrent("the example servers", () => {
   it.each(FRAMEWORKS)(
     "%s starts from ISSUER, AUDIENCE and PORT, serves, and stops on SIGTERM",
@@ -190,14 +193,19 @@ describe.concurrent("the example servers", () => {
         if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
       }
     },
+    CHILD_TIMEOUT_MS,
   );
 
-  it.each(FRAMEWORKS)("%s exits 1 with a hint when ISSUER is not set", async (framework) => {
-    const { code, stderr } = await runScript(`examples/${framework}/src/server.ts`, [], {
-      ISSUER: "",
-      AUDIENCE: "https://orders.example.com",
-    });
-    expect(code).toBe(1);
-    expect(stderr).toContain("Set ISSUER and AUDIENCE");
-  });
+  it.each(FRAMEWORKS)(
+    "%s exits 1 with a hint when ISSUER is not set",
+    async (framework) => {
+      const { code, stderr } = await runScript(`examples/${framework}/src/server.ts`, [], {
+        ISSUER: "",
+        AUDIENCE: "https://orders.example.com",
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain("Set ISSUER and AUDIENCE");
+    },
+    CHILD_TIMEOUT_MS,
+  );
 });
