@@ -1,5 +1,5 @@
 /**
- * Runs the sender-constrained rows (cases-bound.ts) against one harness: a test IdP of its own, one
+ * Runs the sender-constrained rows (cases-dpop.ts, cases-mtls.ts) against one harness: a test IdP of its own, one
  * app per configuration in BOUND_APPS (the mTLS ones over HTTPS with a PKI made here), each row's
  * requests sent over real sockets with node:http(s) so header fields and client certificates go out
  * exactly as written, and the status, every parsed challenge, extra headers and the body compared.
@@ -12,12 +12,17 @@ import { startTestIdp, type TestIdp } from "../support/idp.js";
 import {
   BOUND_APPS,
   BOUND_AUDIENCE,
-  BOUND_CASES,
   type BoundAppName,
+  type BoundCase,
   type BoundFixture,
 } from "./cases-bound.js";
+import { DPOP_CASES } from "./cases-dpop.js";
+import { MTLS_CASES } from "./cases-mtls.js";
 import { parseChallenges } from "./challenge-parser.js";
 import type { Harness, RunningApp } from "./harness.js";
+
+/** Every sender-constrained row: DPoP, then mTLS. */
+const BOUND_CASES: readonly BoundCase[] = [...DPOP_CASES, ...MTLS_CASES];
 
 /** Declares the sender-constrained rows for `harness`. */
 export function runBoundConformance(harness: Harness): void {

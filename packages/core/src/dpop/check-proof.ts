@@ -20,7 +20,7 @@ import { verifyJwsSignature } from "../pipeline/verify.js";
 import type { AuthResult } from "../types.js";
 import { htuMatches } from "./htu.js";
 import { NonceIssuer } from "./nonce.js";
-import { ProofHeaderCache } from "./proof-key.js";
+import { ProofHeaderCache } from "./proof-header.js";
 import { readProofHeader, splitProof } from "./read-proof.js";
 import { rememberProof, replayKeyOf } from "./remember-proof.js";
 

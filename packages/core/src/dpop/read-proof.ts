@@ -11,7 +11,7 @@
  * `raw`); either way the proof is refused.
  *
  * The header is returned undecoded: a client's proofs share one header text, so the check caches what
- * it learnt from a header by that text (proof-key.ts) and decodes it only the first time.
+ * it learnt from a header by that text (proof-header.ts) and decodes it only the first time.
  */
 import { isUtf8 } from "node:buffer";
 import { InvalidDPoPProofError } from "../errors/bearer-error.js";
