@@ -12,6 +12,7 @@ import { type BearerError, InvalidRequestError, InvalidTokenError } from "./erro
 import type { Scheme } from "./errors/challenge.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
+import { buildResourceMetadata } from "./metadata/protected-resource.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
@@ -108,6 +109,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
   const { realm, challenge, now, clockTolerance, issuers, maxTokenLength } = resolved;
   const sources = createKeySources(resolved);
+  const resourceMetadata = buildResourceMetadata(resolved);
   const cache = resolved.tokenCache
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
@@ -245,6 +247,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return Object.freeze({
     realm,
     challenge,
+    resourceMetadata,
     verify: (token: string) => settle(() => verifyBound(token, "Bearer", NO_REQUEST, undefined, false)),
     stats(): VerifierStats {
       return {

@@ -33,6 +33,12 @@ export {
   formatChallenges,
   type Scheme,
 } from "./errors/challenge.js";
+export {
+  type MetadataRequest,
+  type MetadataResponse,
+  metadataResponse,
+} from "./metadata/metadata-response.js";
+export { WELL_KNOWN_PATH } from "./metadata/protected-resource.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
 export { createGuard, type GuardKind, type RouteGuard, type ScopeArgs } from "./pipeline/guards.js";
 export { peerCertificateOf } from "./pipeline/request.js";
@@ -53,7 +59,10 @@ export type {
   JWTPayload,
   KeyErrorEvent,
   KeyFreshness,
+  ProtectedResourceDocument,
+  ProtectedResourceMetadata,
   RequestLike,
+  ResourceMetadataOptions,
   ScopeClaim,
   ScopeReader,
   SymmetricSecret,

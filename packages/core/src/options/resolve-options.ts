@@ -12,6 +12,7 @@ import { compileScopeReader } from "../pipeline/scopes.js";
 import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
 import type { ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
+import { resolveResource } from "./resource.js";
 
 /** The names of IssuerSettings: settings given once for all issuers or per issuer. */
 export const ISSUER_SETTING_NAMES = [
@@ -46,6 +47,8 @@ export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([
   "allowInsecureHttp",
   "tokenCache",
   "rejectDPoPBoundTokens",
+  "resource",
+  "resourceMetadata",
   "fetch",
   "now",
   "onKeyError",
@@ -315,9 +318,15 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     fail("createVerifier() needs an options object: { issuer, audience }");
   refuseUnknownKeys(input, VERIFIER_OPTION_NAMES, "");
   const allowInsecureHttp = boolean(input.allowInsecureHttp, "allowInsecureHttp", false);
+  const resource = resolveResource(input.resource, input.resourceMetadata, allowInsecureHttp);
 
   const issuers = new Map<string, ResolvedIssuer>();
-  collectEntries(input).forEach((entry, index) => {
+  // RFC 8707 / RFC 9728: without an explicit audience, tokens must be minted for this resource.
+  const withAudience =
+    resource !== undefined && input.audience === undefined
+      ? { ...input, audience: resource.resource }
+      : input;
+  collectEntries(withAudience).forEach((entry, index) => {
     const where = input.issuers ? ` (issuer ${JSON.stringify(entry.issuer)})` : "";
     for (const { issuer, settings, tid } of expandEntry(entry, index)) {
       if (issuers.has(issuer)) fail(`issuer "${issuer}" is configured twice`);
@@ -371,7 +380,13 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   return Object.freeze({
     issuers,
     realm,
-    challenge: Object.freeze({ realm, resourceMetadata: undefined, bearer: true, dpopAlgs: undefined }),
+    challenge: Object.freeze({
+      realm,
+      resourceMetadata: resource?.location.url,
+      bearer: true,
+      dpopAlgs: undefined,
+    }),
+    resource,
     clockTolerance: number(input.clockTolerance, "clockTolerance", 5, 0, 3600),
     timeoutMs: number(input.timeoutMs, "timeoutMs", 5000, 1, 120_000),
     cooldownMs: number(input.cooldownMs, "cooldownMs", 30_000, 0),

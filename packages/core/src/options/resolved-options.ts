@@ -5,6 +5,7 @@
 import type { KeyObject } from "node:crypto";
 import type { ChallengeContext } from "../errors/challenge.js";
 import type { FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
+import type { ResolvedResource } from "./resource.js";
 
 /** A compiled claim rule: true when the claims pass. */
 export type ClaimTest = (value: unknown, claims: Readonly<JWTPayload>) => boolean;
@@ -42,6 +43,8 @@ export interface ResolvedOptions {
   readonly realm: string | undefined;
   /** What every challenge offers: realm, `resource_metadata`, accepted schemes. */
   readonly challenge: ChallengeContext;
+  /** RFC 9728: the resource identifier and the document members given; undefined without `resource`. */
+  readonly resource: ResolvedResource | undefined;
   readonly clockTolerance: number;
   readonly timeoutMs: number;
   readonly cooldownMs: number;
