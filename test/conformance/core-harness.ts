@@ -1,7 +1,8 @@
 /**
  * The conformance app served by core alone: a plain node:http server calls `verifier.authenticate`
  * and core's scope assertions and writes the error's status and headers itself, as a user of another
- * framework would. The conformance table holds the adapters to it, and the interop suites reuse it.
+ * framework would, and writes `metadataResponse` for the RFC 9728 document. The conformance table
+ * holds the adapters to it, and the interop suites reuse it.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -11,6 +12,7 @@ import {
   assertAnyScope,
   assertScopes,
   createVerifier,
+  metadataResponse,
   parseRequiredScopes,
   type VerifierOptions,
 } from "@resource-guard/core";
@@ -37,16 +39,22 @@ export const coreHarness: Harness = {
     const both = parseRequiredScopes(BOTH_SCOPES);
     const any = parseRequiredScopes(ANY_SCOPES);
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
+      const document = metadataResponse(verifier, req);
+      if (document !== undefined) {
+        res.writeHead(document.status, document.headers).end(document.body ?? undefined);
+        return;
+      }
       const url = new URL(req.url ?? "/", "http://localhost");
       if (url.pathname === ROUTES.health)
         return json(res, 200, { route: ROUTES.health, authenticated: false });
       try {
-        const auth: AuthResult = await verifier.authenticate({
-          headers: req.headers,
-          method: req.method,
-          query: url.searchParams,
-        });
-        if (url.pathname === ROUTES.orders) assertScopes(auth, orders);
+        // The route's scopes are known before the token is read, so its 401s name them.
+        const routeScopes = url.pathname === ROUTES.scoped ? { scopes: orders } : undefined;
+        const auth: AuthResult = await verifier.authenticate(
+          { headers: req.headers, method: req.method, query: url.searchParams },
+          routeScopes,
+        );
+        if (url.pathname === ROUTES.orders || url.pathname === ROUTES.scoped) assertScopes(auth, orders);
         else if (url.pathname === ROUTES.both) assertScopes(auth, both);
         else if (url.pathname === ROUTES.any) assertAnyScope(auth, any);
         else if (url.pathname !== ROUTES.me) return json(res, 404, { message: "Not Found" });

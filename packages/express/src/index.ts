@@ -4,7 +4,8 @@
  * `req.auth`; `requireScopes`, `requireAnyScope` and `requireClaims` check that result with core's
  * assertions. Every failure is core's HttpError passed to `next(err)`, so Express's default handler
  * answers with `err.status` and `err.headers` (RFC 6750 §3) and a custom handler can read `err.code`.
- * The middleware never writes a response itself.
+ * The middleware never writes an error response itself; `protectedResourceMetadata` writes the RFC 9728
+ * document exactly as core's `metadataResponse` computes it.
  *
  * Types are structural (node's IncomingMessage/ServerResponse), so the declarations fit both
  * `@types/express` 4 and 5; `req.auth` is typed through the global `Express.Request` interface.
@@ -15,6 +16,7 @@ import {
   type AuthResult,
   type ClaimCheck,
   createGuard,
+  metadataResponse,
   peerCertificateOf,
   type RouteGuard,
   resolveVerifier,
@@ -32,7 +34,15 @@ declare global {
 }
 
 /** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOrOptions;
+export type BearerAuthOptions = VerifierOrOptions & {
+  /**
+   * Scopes every request through this middleware must hold (all of them), for a route guarded on its
+   * own: `app.post("/mcp", bearerAuth({ verifier, scopes: ["mcp:tools"] }), handler)`. Because they are
+   * known before the token is read, a 401 carries them in its `scope` parameter (RFC 9728 §5.1, the MCP
+   * authorization spec), so clients ask for the right scopes at once; a token without them is a 403.
+   */
+  scopes?: string | readonly string[];
+};
 
 /** The request as this middleware sees it; Express's `Request` fits it in Express 4 and 5. */
 export interface AuthRequest extends IncomingMessage {
@@ -72,6 +82,17 @@ const READERS: AuthenticateOptions<AuthRequest> = Object.freeze({
   clientCertificate: (req: AuthRequest) => peerCertificateOf(req.socket),
 });
 
+/** Splits the adapter's own `scopes` off, so that core sees only its options (and refuses a typo). */
+function splitScopes(options: BearerAuthOptions): {
+  scopes: BearerAuthOptions["scopes"];
+  rest: VerifierOrOptions;
+} {
+  if (options === null || typeof options !== "object" || !("scopes" in options))
+    return { scopes: undefined, rest: options };
+  const { scopes, ...rest } = options;
+  return { scopes, rest: rest as VerifierOrOptions };
+}
+
 /** An Express middleware (structural, so it does not tie our types to one `@types/express` major). */
 export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -80,19 +101,54 @@ export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = resolveVerifier(options, "bearerAuth()");
+  const { scopes, rest } = splitScopes(options);
+  const verifier = resolveVerifier(rest, "bearerAuth()");
+  const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
+  const readers = required === undefined ? READERS : Object.freeze({ ...READERS, scopes: required.scopes });
   return (req, res, next) => {
     // Express 4 never catches a rejected promise, so the rejection is handed to next() here. Core
     // reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
-    verifier.authenticate(req, READERS).then(
+    verifier.authenticate(req, readers).then(
       (auth) => {
         req.auth = auth;
         if (auth.responseHeaders !== undefined)
           for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
+        if (required === undefined) return next();
+        try {
+          required.check(auth, "");
+        } catch (err) {
+          return next(err);
+        }
         next();
       },
       (err: unknown) => next(err),
     );
+  };
+}
+
+/**
+ * Serves the verifier's protected resource metadata (RFC 9728) at `verifier.resourceMetadata.path`:
+ * `GET`/`HEAD` get the JSON document (cacheable, `Access-Control-Allow-Origin: *`), `OPTIONS` a CORS
+ * preflight answer (204), other methods 405; every other request is passed on. Mount it before
+ * `bearerAuth`, with the same verifier, so the document needs no token. Needs the `resource` option.
+ * @example
+ * const verifier = createVerifier({ issuer, resource: "https://api.example.com/mcp" });
+ * app.use(protectedResourceMetadata({ verifier }));
+ * app.use(bearerAuth({ verifier }));
+ */
+export function protectedResourceMetadata(options: VerifierOrOptions): AuthMiddleware {
+  const verifier = resolveVerifier(options, "protectedResourceMetadata()");
+  if (verifier.resourceMetadata === undefined)
+    throw new TypeError(
+      'resource-guard: protectedResourceMetadata() needs the "resource" option: the identifier clients use for this API, such as "https://api.example.com/mcp"',
+    );
+  return (req, res, next) => {
+    // originalUrl: the document lives at the host's root path whatever router this is mounted on.
+    const url = (req as AuthRequest & ExpressRequestParts).originalUrl ?? req.url;
+    const answer = metadataResponse(verifier, { method: req.method, url });
+    if (answer === undefined) return next();
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body ?? undefined);
   };
 }
 

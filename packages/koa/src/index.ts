@@ -3,7 +3,8 @@
  * logic: `bearerAuth` hands `ctx.request` to the core verifier and stores the result on
  * `ctx.state.auth`; `requireScopes`, `requireAnyScope` and `requireClaims` check that result with
  * core's assertions. Failures are thrown as core's HttpErrors, so Koa's default error handling answers
- * with their status and headers (RFC 6750 §3). The middleware never writes a response itself.
+ * with their status and headers (RFC 6750 §3). The middleware never writes an error response itself;
+ * `protectedResourceMetadata` sets the RFC 9728 document exactly as core's `metadataResponse` computes it.
  *
  * Koa's `ctx.onerror` removes headers set before the error (CORS ones too) and then sets
  * `err.headers`; apps behind browsers apply CORS in an outer error-catching middleware.
@@ -13,6 +14,7 @@ import {
   type AuthResult,
   type ClaimCheck,
   createGuard,
+  metadataResponse,
   peerCertificateOf,
   type RequestLike,
   type RouteGuard,
@@ -33,7 +35,26 @@ declare module "koa" {
 }
 
 /** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOrOptions;
+export type BearerAuthOptions = VerifierOrOptions & {
+  /**
+   * Scopes every request through this middleware must hold (all of them), for a route guarded on its
+   * own: `router.post("/mcp", bearerAuth({ verifier, scopes: ["mcp:tools"] }), handler)`. Because they
+   * are known before the token is read, a 401 carries them in its `scope` parameter (RFC 9728 §5.1, the
+   * MCP authorization spec), so clients ask for the right scopes at once; a token without them is a 403.
+   */
+  scopes?: string | readonly string[];
+};
+
+/** Splits the adapter's own `scopes` off, so that core sees only its options (and refuses a typo). */
+function splitScopes(options: BearerAuthOptions): {
+  scopes: BearerAuthOptions["scopes"];
+  rest: VerifierOrOptions;
+} {
+  if (options === null || typeof options !== "object" || !("scopes" in options))
+    return { scopes: undefined, rest: options };
+  const { scopes, ...rest } = options;
+  return { scopes, rest: rest as VerifierOrOptions };
+}
 
 /** The request as this middleware sees it; Koa's `ctx.request` fits it in Koa 2 and 3. */
 export interface AuthKoaRequest extends Pick<RequestLike, "method" | "body"> {
@@ -70,13 +91,61 @@ export type AuthMiddleware = (ctx: AuthContext, next: () => Promise<unknown>) =>
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = resolveVerifier(options, "bearerAuth()");
+  const { scopes, rest } = splitScopes(options);
+  const verifier = resolveVerifier(rest, "bearerAuth()");
+  const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
+  const readers = required === undefined ? READERS : Object.freeze({ ...READERS, scopes: required.scopes });
   return async (ctx, next) => {
     // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
-    const auth = await verifier.authenticate(ctx.request, READERS);
+    const auth = await verifier.authenticate(ctx.request, readers);
     ctx.state.auth = auth;
     if (auth.responseHeaders !== undefined) ctx.set?.({ ...auth.responseHeaders });
+    required?.check(auth, "");
     await next();
+  };
+}
+
+/** The context as `protectedResourceMetadata` sees it; Koa's context fits it. */
+export interface MetadataContext {
+  method: string;
+  url: string;
+  originalUrl?: string;
+  status: number;
+  body: unknown;
+  set(field: Record<string, string>): void;
+}
+
+/**
+ * Serves the verifier's protected resource metadata (RFC 9728) at `verifier.resourceMetadata.path`:
+ * `GET`/`HEAD` get the JSON document (cacheable, `Access-Control-Allow-Origin: *`), `OPTIONS` a CORS
+ * preflight answer (204), other methods 405; every other request goes on to `next()`. Mount it before
+ * `bearerAuth`, with the same verifier, so the document needs no token. Needs the `resource` option.
+ * @example
+ * const verifier = createVerifier({ issuer, resource: "https://api.example.com/mcp" });
+ * app.use(protectedResourceMetadata({ verifier }));
+ * app.use(bearerAuth({ verifier }));
+ */
+export function protectedResourceMetadata(
+  options: VerifierOrOptions,
+): (ctx: MetadataContext, next: () => Promise<unknown>) => Promise<void> {
+  const verifier = resolveVerifier(options, "protectedResourceMetadata()");
+  if (verifier.resourceMetadata === undefined)
+    throw new TypeError(
+      'resource-guard: protectedResourceMetadata() needs the "resource" option: the identifier clients use for this API, such as "https://api.example.com/mcp"',
+    );
+  return async (ctx, next) => {
+    // originalUrl: the document lives at the host's root path whatever prefix this is mounted under.
+    const answer = metadataResponse(verifier, { method: ctx.method, url: ctx.originalUrl ?? ctx.url });
+    if (answer === undefined) {
+      await next();
+      return;
+    }
+    ctx.status = answer.status;
+    // Koa would turn a null body into 204, so HEAD keeps no body and only its headers; Koa ends a HEAD
+    // response without one and keeps the Content-Length set below.
+    if (answer.body !== null) ctx.body = answer.body;
+    // After the body, which sets its own Content-Type and Content-Length.
+    ctx.set({ ...answer.headers });
   };
 }
 
