@@ -32,8 +32,14 @@ export interface ResourceServer {
 
 export interface AuthorizationServerOptions {
   resources: Record<string, ResourceServer>;
-  /** Clients by id: their secret and how they authenticate at the token endpoint. */
-  clients: Record<string, { secret: string; auth: "client_secret_basic" | "client_secret_post" }>;
+  /**
+   * Clients by id: their secret, how they authenticate at the token endpoint, and optionally the
+   * scopes they may be granted (oidc-provider refuses a request for others with `invalid_scope`).
+   */
+  clients: Record<
+    string,
+    { secret: string; auth: "client_secret_basic" | "client_secret_post"; scope?: string }
+  >;
 }
 
 export interface AuthorizationServer {
@@ -76,7 +82,18 @@ export async function startAuthorizationServer(
       redirect_uris: [],
       response_types: [],
       token_endpoint_auth_method: client.auth,
+      ...(client.scope === undefined ? {} : { scope: client.scope }),
     })),
+    // A client's `scope` may only name scopes the provider lists, so they are listed when a client
+    // is restricted; otherwise the resource servers' scopes alone decide.
+    ...(Object.values(options.clients).some((client) => client.scope !== undefined)
+      ? {
+          scopes: [
+            "openid",
+            ...new Set(Object.values(options.resources).flatMap((resource) => resource.scope.split(" "))),
+          ],
+        }
+      : {}),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
