@@ -9,11 +9,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import {
   type AuthResult,
-  assertAnyScope,
-  assertScopes,
+  createGuard,
   createVerifier,
+  isCorsPreflight,
   metadataResponse,
-  parseRequiredScopes,
   type VerifierOptions,
 } from "@resource-guard/core";
 import { expect } from "vitest";
@@ -34,10 +33,15 @@ function json(
 export const coreHarness: Harness = {
   name: "core (node:http)",
   async start(options: VerifierOptions) {
-    const verifier = createVerifier(options);
-    const orders = parseRequiredScopes(ORDERS_SCOPES);
-    const both = parseRequiredScopes(BOTH_SCOPES);
-    const any = parseRequiredScopes(ANY_SCOPES);
+    // `credentialsRequired` is a per-call option of authenticate, not a verifier option.
+    const { credentialsRequired, ...verifierOptions } = options as VerifierOptions & {
+      credentialsRequired?: boolean;
+    };
+    const verifier = createVerifier(verifierOptions);
+    const orders = createGuard("requireScopes", ORDERS_SCOPES);
+    const both = createGuard("requireScopes", [BOTH_SCOPES]);
+    const any = createGuard("requireAnyScope", ANY_SCOPES);
+    const where = "auth result; authenticate first";
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
       const document = metadataResponse(verifier, req);
       if (document !== undefined) {
@@ -47,18 +51,20 @@ export const coreHarness: Harness = {
       const url = new URL(req.url ?? "/", "http://localhost");
       if (url.pathname === ROUTES.health)
         return json(res, 200, { route: ROUTES.health, authenticated: false });
+      if (isCorsPreflight(req)) return json(res, 204, null);
       try {
-        // The route's scopes are known before the token is read, so its 401s name them.
-        const routeScopes = url.pathname === ROUTES.scoped ? { scopes: orders } : undefined;
-        const auth: AuthResult = await verifier.authenticate(
+        // A route that names its scopes before the token is read gets them in its 401s.
+        const scoped = url.pathname === ROUTES.scoped;
+        const auth: AuthResult | undefined = await verifier.authenticate(
           { headers: req.headers, method: req.method, query: url.searchParams },
-          routeScopes,
+          scoped ? { credentialsRequired, scopes: orders.scopes } : { credentialsRequired },
         );
-        if (url.pathname === ROUTES.orders || url.pathname === ROUTES.scoped) assertScopes(auth, orders);
-        else if (url.pathname === ROUTES.both) assertScopes(auth, both);
-        else if (url.pathname === ROUTES.any) assertAnyScope(auth, any);
+        const anonymous = auth === undefined ? verifier.challenge : undefined;
+        if (url.pathname === ROUTES.orders || scoped) orders.check(auth, where, anonymous);
+        else if (url.pathname === ROUTES.both) both.check(auth, where, anonymous);
+        else if (url.pathname === ROUTES.any) any.check(auth, where, anonymous);
         else if (url.pathname !== ROUTES.me) return json(res, 404, { message: "Not Found" });
-        json(res, 200, { route: url.pathname, sub: auth.claims.sub, scopes: auth.scopes });
+        json(res, 200, { route: url.pathname, sub: auth?.claims.sub, scopes: auth?.scopes });
       } catch (err) {
         const e = err as {
           status?: number;

@@ -8,11 +8,19 @@
  * decided without waiting, and only a key fetch (or a check that needs I/O) makes the path async.
  */
 import { TokenCache } from "./cache/token-cache.js";
-import { type BearerError, InvalidRequestError, InvalidTokenError } from "./errors/bearer-error.js";
+import {
+  type BearerError,
+  InvalidRequestError,
+  InvalidTokenError,
+  MissingCredentialsError,
+} from "./errors/bearer-error.js";
 import type { Scheme } from "./errors/challenge.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
+import { StaticKeySource } from "./keys/static-key-source.js";
 import { buildResourceMetadata } from "./metadata/protected-resource.js";
+import { isVerificationObserved, type VerificationEvent } from "./observe/channels.js";
+import { observeVerification } from "./observe/observe-verification.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
@@ -21,6 +29,7 @@ import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
 import { findCredentials, isB64Token } from "./pipeline/extract.js";
 import { lookUpKeys } from "./pipeline/key-lookup.js";
 import { toBearerError } from "./pipeline/map-error.js";
+import { checkRevocation } from "./pipeline/revocation.js";
 import { assertAnyScope, assertClaims, assertScopes, CHALLENGE_CONTEXT } from "./pipeline/scopes.js";
 import { checkHeader, verifySignature } from "./pipeline/verify.js";
 import type {
@@ -57,6 +66,10 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
         retired: false,
       };
       byIssuer.set(issuer.issuer, new SecretKeySource(record));
+      continue;
+    }
+    if (keys.kind === "static") {
+      byIssuer.set(issuer.issuer, new StaticKeySource(keys.jwks, options.realm));
       continue;
     }
     const location = keys.jwksUri ?? `${issuer.issuer}\u0000${keys.metadataUrl ?? ""}`;
@@ -107,7 +120,7 @@ const NO_REQUEST: RequestLike = Object.freeze({ headers: Object.freeze({}) });
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
-  const { realm, challenge, now, clockTolerance, issuers, maxTokenLength } = resolved;
+  const { realm, challenge, now, clockTolerance, issuers, maxTokenLength, isRevoked } = resolved;
   const sources = createKeySources(resolved);
   const resourceMetadata = buildResourceMetadata(resolved);
   const cache = resolved.tokenCache
@@ -159,7 +172,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /** The token itself, without its sender binding: cache, decode, issuer, header, claims, key, signature. */
-  function verifyToken(token: string): Eventually<AuthResult> {
+  function verifyToken(token: string, event: VerificationEvent | undefined): Eventually<AuthResult> {
     if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
     if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
     const nowMs = now();
@@ -167,6 +180,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const hit = cache.get(token, nowMs);
       if (hit !== undefined) {
         hit.source.refreshIfStale(nowMs);
+        if (event !== undefined) event.cached = true;
         return hit.auth;
       }
     }
@@ -179,6 +193,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
         realm,
       );
+    if (event !== undefined) event.issuer = issuer.issuer;
     checkHeader(decoded.header, issuer, realm);
     checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm);
     const binding = readBinding(decoded.claims, realm);
@@ -218,37 +233,95 @@ export function createVerifier(options: VerifierOptions): Verifier {
     request: RequestLike,
     options: AuthenticateOptions<unknown> | undefined,
     fromRequest: boolean,
+    event: VerificationEvent | undefined,
   ): Eventually<AuthResult> {
-    const scopes = options?.scopes;
-    const fail = (error: unknown): never => {
-      throw toError(error, fromRequest ? token : undefined, scheme, scopes);
-    };
+    if (event !== undefined) event.scheme = scheme;
+    // No closure is made on the synchronous path: a cached token costs no allocation here.
     try {
-      const verified = verifyToken(token);
-      const bound =
+      const verified = verifyToken(token, event);
+      let result =
         verified instanceof Promise
           ? verified.then((auth) => checkBinding(auth, scheme, token, request, options, senderChecks))
           : checkBinding(verified, scheme, token, request, options, senderChecks);
-      return bound instanceof Promise ? bound.then(undefined, fail) : bound;
+      if (isRevoked !== undefined) {
+        result =
+          result instanceof Promise
+            ? result.then((auth) => checkRevocation(auth, isRevoked))
+            : checkRevocation(result, isRevoked);
+      }
+      if (!(result instanceof Promise)) return result;
+      return result.then(undefined, (error: unknown) => {
+        throw toError(error, fromRequest ? token : undefined, scheme, options?.scopes);
+      });
     } catch (error) {
-      return fail(error);
+      throw toError(error, fromRequest ? token : undefined, scheme, options?.scopes);
     }
   }
 
-  function settle(run: () => Eventually<AuthResult>): Promise<AuthResult> {
+  /** Finds the credentials of a request and verifies them; `undefined` for optional, absent credentials. */
+  function authenticateRequest(
+    request: RequestLike,
+    options: AuthenticateOptions<unknown> | undefined,
+    event: VerificationEvent | undefined,
+  ): Eventually<AuthResult> {
+    let credentials: ReturnType<typeof findCredentials>;
     try {
-      const result = run();
-      return result instanceof Promise ? result : Promise.resolve(result);
+      credentials = findCredentials(request, resolved);
+    } catch (error) {
+      // Optional authentication: no credentials at all pass without a result; bad ones still fail.
+      if (options?.credentialsRequired === false && error instanceof MissingCredentialsError)
+        return undefined as unknown as AuthResult;
+      throw toError(error, undefined, undefined, options?.scopes);
+    }
+    return verifyBound(credentials.token, credentials.scheme, request, options, true, event);
+  }
+
+  /** Runs a verification traced and published on the diagnostics channels (only while anyone listens). */
+  function observed(verification: (event: VerificationEvent) => Eventually<AuthResult>): Promise<AuthResult> {
+    const event: VerificationEvent = {};
+    return observeVerification(event, () => {
+      try {
+        return settle(verification(event));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }) as Promise<AuthResult>;
+  }
+
+  function authenticate<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): Promise<AuthResult> {
+    const like = request as RequestLike;
+    const opts = options as AuthenticateOptions<unknown> | undefined;
+    if (isVerificationObserved()) return observed((event) => authenticateRequest(like, opts, event));
+    let result: Eventually<AuthResult>;
+    try {
+      result = authenticateRequest(like, opts, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
+    return result instanceof Promise ? result : Promise.resolve(result);
   }
 
-  return Object.freeze({
+  /** A promise of a value that may already be there. */
+  function settle(result: Eventually<AuthResult>): Promise<AuthResult> {
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  return Object.freeze<Verifier>({
     realm,
     challenge,
     resourceMetadata,
-    verify: (token: string) => settle(() => verifyBound(token, "Bearer", NO_REQUEST, undefined, false)),
+    verify(token: string): Promise<AuthResult> {
+      if (isVerificationObserved())
+        return observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event));
+      try {
+        return settle(verifyBound(token, "Bearer", NO_REQUEST, undefined, false, undefined));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     stats(): VerifierStats {
       return {
         cachedTokens: cache?.size ?? 0,
@@ -256,26 +329,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
         cacheHits: cache?.hits ?? 0,
       };
     },
-    authenticate<R extends RequestLike | Request>(
+    authenticate,
+    authenticateMaybeSync<R extends RequestLike | Request>(
       request: R,
       options?: AuthenticateOptions<R>,
-    ): Promise<AuthResult> {
-      return settle(() => {
-        const like = request as RequestLike;
-        let credentials: ReturnType<typeof findCredentials>;
-        try {
-          credentials = findCredentials(like, resolved);
-        } catch (error) {
-          throw toError(error, undefined, undefined, options?.scopes);
-        }
-        return verifyBound(
-          credentials.token,
-          credentials.scheme,
-          like,
-          options as AuthenticateOptions<unknown> | undefined,
-          true,
-        );
-      });
+    ): Eventually<AuthResult> {
+      if (isVerificationObserved()) return authenticate(request, options);
+      return authenticateRequest(
+        request as RequestLike,
+        options as AuthenticateOptions<unknown> | undefined,
+        undefined,
+      );
     },
     assertScopes(auth: AuthResult, scopes: readonly string[]): void {
       assertScopes(auth, scopes, challenge);

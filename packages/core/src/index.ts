@@ -39,9 +39,23 @@ export {
   metadataResponse,
 } from "./metadata/metadata-response.js";
 export { WELL_KNOWN_PATH } from "./metadata/protected-resource.js";
+export {
+  CHANNEL_NAMES,
+  type KeySetEvent,
+  type KeySetEventType,
+  type VerificationEvent,
+  type VerificationOutcome,
+} from "./observe/channels.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
-export { createGuard, type GuardKind, type RouteGuard, type ScopeArgs } from "./pipeline/guards.js";
-export { peerCertificateOf } from "./pipeline/request.js";
+export {
+  anonymousContextOf,
+  createGuard,
+  type GuardKind,
+  markAnonymous,
+  type RouteGuard,
+  type ScopeArgs,
+} from "./pipeline/guards.js";
+export { isCorsPreflight, peerCertificateOf } from "./pipeline/request.js";
 export { assertAnyScope, assertClaims, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export * from "./presets/index.js";
 export { resolveVerifier } from "./resolve-verifier.js";

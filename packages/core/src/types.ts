@@ -101,6 +101,11 @@ export interface AuthenticateOptions<R = RequestLike> {
   absoluteUrl?: (request: R) => string | undefined;
   /** Returns the TLS client certificate; called only when a token is certificate-bound or mTLS is required. */
   clientCertificate?: (request: R) => ClientCertificate | undefined;
+  /**
+   * `false`: a request without any credentials passes, and `authenticate` resolves `undefined`; a
+   * request with credentials is verified as usual, so bad credentials still fail. Default true.
+   */
+  credentialsRequired?: boolean;
 }
 
 /** What adapters accept: verifier options, or `{ verifier }` to share one verifier (and its caches). */
@@ -160,8 +165,13 @@ export interface IssuerSettings {
   typ?: string;
   /** Reject tokens whose `iat` is older than this many seconds (`iat` becomes required). */
   maxTokenAge?: number;
-  /** A shared secret for HS256/384/512. An issuer has either a secret or a key set, never both. */
+  /** A shared secret for HS256/384/512. An issuer has exactly one key source: this, `jwks` or a URL. */
   secret?: SymmetricSecret;
+  /**
+   * The issuer's public keys given here instead of fetched: a JWK Set, a PEM public key or certificate,
+   * or an array of PEM texts. Nothing is fetched for such an issuer (air-gapped deployments, unit tests).
+   */
+  jwks?: { keys: readonly object[] } | string | readonly string[];
 }
 
 /** One entry of `issuers`: an issuer with its own settings. */
@@ -292,6 +302,12 @@ export interface VerifierOptions extends IssuerSettings {
   fetch?: FetchLike;
   /** The clock, in milliseconds since the epoch. For tests. */
   now?: () => number;
+  /**
+   * Called on every request with a verified token (after its binding): resolve `true` for a revoked
+   * token (401 `invalid_token`, "The token has been revoked"), `false` otherwise. A hook that throws or
+   * rejects is answered 503 with `Retry-After`. Not cached: a revocation takes effect at once.
+   */
+  isRevoked?: (auth: AuthResult) => boolean | Promise<boolean>;
   /** Called when a key fetch fails or a key set cannot be used; for logs. Never receives token data. */
   onKeyError?: (event: KeyErrorEvent) => void;
 }
@@ -313,6 +329,16 @@ export interface Verifier {
     request: R,
     options?: AuthenticateOptions<R>,
   ): Promise<AuthResult>;
+  /**
+   * `authenticate` for adapters on the hot path: answers synchronously when it can (a cached token, or
+   * keys already cached), with no promise made: returns the AuthResult (or `undefined` with
+   * `credentialsRequired: false` and no credentials), or a Promise when a fetch or an asynchronous
+   * check is needed. Throws the BearerError synchronously when the failure is known synchronously.
+   */
+  authenticateMaybeSync<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): AuthResult | Promise<AuthResult>;
   /** Throws InsufficientScopeError (403) unless `auth` holds every one of `scopes`. */
   assertScopes(auth: AuthResult, scopes: readonly string[]): void;
   /** Throws InsufficientScopeError (403) unless `auth` holds at least one of `scopes`. */

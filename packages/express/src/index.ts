@@ -14,8 +14,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AuthenticateOptions,
   type AuthResult,
+  anonymousContextOf,
   type ClaimCheck,
   createGuard,
+  isCorsPreflight,
+  markAnonymous,
   metadataResponse,
   peerCertificateOf,
   type RouteGuard,
@@ -33,8 +36,13 @@ declare global {
   }
 }
 
-/** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
+/**
+ * Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one; and
+ * `credentialsRequired: false` to let requests without credentials through with `req.auth` unset
+ * (requests with bad credentials still fail).
+ */
 export type BearerAuthOptions = VerifierOrOptions & {
+  credentialsRequired?: boolean;
   /**
    * Scopes every request through this middleware must hold (all of them), for a route guarded on its
    * own: `app.post("/mcp", bearerAuth({ verifier, scopes: ["mcp:tools"] }), handler)`. Because they are
@@ -82,17 +90,6 @@ const READERS: AuthenticateOptions<AuthRequest> = Object.freeze({
   clientCertificate: (req: AuthRequest) => peerCertificateOf(req.socket),
 });
 
-/** Splits the adapter's own `scopes` off, so that core sees only its options (and refuses a typo). */
-function splitScopes(options: BearerAuthOptions): {
-  scopes: BearerAuthOptions["scopes"];
-  rest: VerifierOrOptions;
-} {
-  if (options === null || typeof options !== "object" || !("scopes" in options))
-    return { scopes: undefined, rest: options };
-  const { scopes, ...rest } = options;
-  return { scopes, rest: rest as VerifierOrOptions };
-}
-
 /** An Express middleware (structural, so it does not tie our types to one `@types/express` major). */
 export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -101,26 +98,52 @@ export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const { scopes, rest } = splitScopes(options);
-  const verifier = resolveVerifier(rest, "bearerAuth()");
+  const { credentialsRequired, scopes, ...rest } = options ?? ({} as BearerAuthOptions);
+  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
+  if (scopes !== undefined && credentialsRequired === false)
+    throw new TypeError(
+      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
+    );
   const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
-  const readers = required === undefined ? READERS : Object.freeze({ ...READERS, scopes: required.scopes });
+  const readers =
+    credentialsRequired === false
+      ? { ...READERS, credentialsRequired }
+      : required !== undefined
+        ? Object.freeze({ ...READERS, scopes: required.scopes })
+        : READERS;
+  // Hands the result on: the synchronous path (a cached token) makes no promise and no closure.
+  const accept = (
+    req: AuthRequest,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    auth: AuthResult | undefined,
+  ) => {
+    req.auth = auth;
+    if (auth === undefined) markAnonymous(req, verifier.challenge);
+    else if (auth.responseHeaders !== undefined)
+      for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
+    if (required !== undefined) {
+      try {
+        required.check(auth, "req.auth");
+      } catch (err) {
+        return next(err);
+      }
+    }
+    next();
+  };
   return (req, res, next) => {
-    // Express 4 never catches a rejected promise, so the rejection is handed to next() here. Core
-    // reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
-    verifier.authenticate(req, readers).then(
-      (auth) => {
-        req.auth = auth;
-        if (auth.responseHeaders !== undefined)
-          for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
-        if (required === undefined) return next();
-        try {
-          required.check(auth, "");
-        } catch (err) {
-          return next(err);
-        }
-        next();
-      },
+    if (isCorsPreflight(req)) return next();
+    // Core reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = verifier.authenticateMaybeSync(req, readers);
+    } catch (err) {
+      return next(err);
+    }
+    if (!(result instanceof Promise)) return accept(req, res, next, result);
+    // Express 4 never catches a rejected promise, so the rejection is handed to next() here.
+    result.then(
+      (auth) => accept(req, res, next, auth),
       (err: unknown) => next(err),
     );
   };
@@ -157,7 +180,7 @@ const NO_AUTH = "req.auth; add app.use(bearerAuth(options)) before this route";
 function guard(built: RouteGuard): AuthMiddleware {
   return (req, _res, next) => {
     try {
-      built.check(req.auth, NO_AUTH);
+      built.check(req.auth, NO_AUTH, anonymousContextOf(req));
       next();
     } catch (err) {
       next(err);

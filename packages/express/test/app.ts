@@ -63,7 +63,11 @@ export function expressHarness(major: ExpressMajor): Harness {
     name: `express ${major}`,
     async start(options: VerifierOptions) {
       const app = createApp(major);
-      const verifier = createVerifier(options);
+      // `credentialsRequired` is bearerAuth's option (optional authentication), not a verifier's.
+      const { credentialsRequired, ...verifierOptions } = options as VerifierOptions & {
+        credentialsRequired?: boolean;
+      };
+      const verifier = createVerifier(verifierOptions);
       if (options.resource !== undefined) app.use(protectedResourceMetadata({ verifier }));
       app.get(ROUTES.health, (req, res) => {
         res.json({ route: ROUTES.health, authenticated: req.auth !== undefined });
@@ -73,7 +77,7 @@ export function expressHarness(major: ExpressMajor): Harness {
       };
       // A route with its own authentication, declared before the app-wide one.
       app.get(ROUTES.scoped, bearerAuth({ verifier, scopes: [...ORDERS_SCOPES] }), echo);
-      app.use(bearerAuth({ verifier }));
+      app.use(bearerAuth({ verifier, credentialsRequired }));
       app.get(ROUTES.me, echo);
       app.get(ROUTES.orders, requireScopes(...ORDERS_SCOPES), echo);
       app.get(ROUTES.both, requireScopes([...BOTH_SCOPES]), echo);

@@ -15,8 +15,11 @@
 import {
   type AuthenticateOptions,
   type AuthResult,
+  anonymousContextOf,
   type ClaimCheck,
   createGuard,
+  isCorsPreflight,
+  markAnonymous,
   metadataResponse,
   peerCertificateOf,
   type RequestLike,
@@ -28,8 +31,12 @@ import {
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import fp from "fastify-plugin";
 
-/** A preHandler built by `app.requireScopes` and its siblings. */
-export type AuthPreHandler = (request: FastifyRequest) => Promise<void>;
+/** A preHandler built by `app.requireScopes` and its siblings (callback style: no promise per request). */
+export type AuthPreHandler = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (err?: Error) => void,
+) => void;
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -63,6 +70,8 @@ export type ResourceGuardOptions = VerifierOrOptions & {
    * when `allowFormBodyToken` is set, because a form-body token (RFC 6750 §2.2) needs the parsed body.
    */
   hook?: "onRequest" | "preValidation";
+  /** `false` lets requests without credentials through with `request.auth` null (bad credentials still fail). */
+  credentialsRequired?: boolean;
 };
 
 // Options Fastify itself reads from `register(plugin, opts)`; core would refuse them as unknown.
@@ -100,21 +109,8 @@ function configOf(request: FastifyRequest): RouteConfig | undefined {
   return (request.routeOptions?.config as RouteConfig | undefined) ?? legacy.context?.config;
 }
 
-/** onRoute: validates `config.scopes` once, as `app.requireScopes` does, and keeps the result. */
-function compileRouteScopes(route: RouteOptions): void {
-  const config = route.config as RouteConfig | undefined;
-  if (config?.scopes === undefined) return;
-  if (config.auth === false)
-    throw new TypeError(
-      `resource-guard: route ${route.url} has config.auth false and config.scopes; a route without authentication cannot require scopes`,
-    );
-  const guard = createGuard("requireScopes", [config.scopes]);
-  const readers = Object.freeze({ ...READERS, scopes: guard.scopes }) as AuthenticateOptions<RequestLike>;
-  route.config = { ...config, [ROUTE_SCOPES]: Object.freeze({ guard, readers }) } as RouteOptions["config"];
-}
-
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
-  const { hook: named, ...rest } = options;
+  const { hook: named, credentialsRequired, ...rest } = options;
   const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
   const verifier = resolveVerifier(own as VerifierOrOptions, "register(resourceGuard)");
   const hook = named ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
@@ -124,7 +120,24 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 
   // null, never an object: a decorated object would be shared by every request.
   app.decorateRequest("auth", null);
-  app.addHook("onRoute", compileRouteScopes);
+  const readers = (
+    credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS
+  ) as AuthenticateOptions<RequestLike>;
+  // onRoute: validates a route's `config.scopes` once, as `app.requireScopes` does, and keeps the result.
+  app.addHook("onRoute", (route: RouteOptions) => {
+    const config = route.config as RouteConfig | undefined;
+    if (config?.scopes === undefined) return;
+    if (config.auth === false)
+      throw new TypeError(
+        `resource-guard: route ${route.url} has config.auth false and config.scopes; a route without authentication cannot require scopes`,
+      );
+    const guard = createGuard("requireScopes", [config.scopes]);
+    const scoped: RouteScopes = Object.freeze({
+      guard,
+      readers: Object.freeze({ ...readers, scopes: guard.scopes }),
+    });
+    route.config = { ...config, [ROUTE_SCOPES]: scoped } as RouteOptions["config"];
+  });
   if (verifier.resourceMetadata !== undefined) {
     // Its own onRequest hook, before authentication and whatever `hook` is: the document is public,
     // and unknown paths (which it is, unless the app declares it) only run onRequest hooks.
@@ -138,26 +151,58 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
         .send(answer.body === null ? undefined : Buffer.from(answer.body));
     });
   }
-  app.addHook(hook, async (request: FastifyRequest, reply) => {
+  const accept = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    auth: AuthResult | undefined,
+    scoped: RouteScopes | undefined,
+  ) => {
+    if (auth === undefined) markAnonymous(request, verifier.challenge);
+    else {
+      request.auth = auth;
+      if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
+    }
+    // A route's own scopes need credentials even where the plugin lets requests without them through.
+    scoped?.guard.check(auth, "request.auth", auth === undefined ? verifier.challenge : undefined);
+  };
+  // A callback-style hook: a cached token is handed on synchronously, with no promise at all.
+  app.addHook(hook, (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const config = configOf(request);
-    if (config?.auth === false) return;
+    if (config?.auth === false || isCorsPreflight(request as unknown as RequestLike)) return done();
     const scoped = config?.[ROUTE_SCOPES];
     // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
-    const auth = await verifier.authenticate(
-      request as unknown as RequestLike,
-      scoped?.readers ?? (READERS as AuthenticateOptions<RequestLike>),
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = verifier.authenticateMaybeSync(request as unknown as RequestLike, scoped?.readers ?? readers);
+      if (!(result instanceof Promise)) accept(request, reply, result, scoped);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (!(result instanceof Promise)) return done();
+    result.then(
+      (auth) => {
+        try {
+          accept(request, reply, auth, scoped);
+        } catch (err) {
+          return done(err as Error);
+        }
+        done();
+      },
+      (err: Error) => done(err),
     );
-    request.auth = auth;
-    if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
-    scoped?.guard.check(auth, "");
   });
 
   const NO_AUTH =
     "request.auth; the route has config.auth false or the plugin is not registered in its context";
   const guard =
     (built: RouteGuard): AuthPreHandler =>
-    async (request) => {
-      built.check(request.auth, NO_AUTH);
+    (request, _reply, done) => {
+      try {
+        built.check(request.auth, NO_AUTH, anonymousContextOf(request));
+      } catch (err) {
+        return done(err as Error);
+      }
+      done();
     };
   app.decorate("requireScopes", (...scopes: ScopeArgs) => guard(createGuard("requireScopes", scopes)));
   app.decorate("requireAnyScope", (...scopes: ScopeArgs) => guard(createGuard("requireAnyScope", scopes)));

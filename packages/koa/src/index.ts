@@ -12,8 +12,11 @@
 import {
   type AuthenticateOptions,
   type AuthResult,
+  anonymousContextOf,
   type ClaimCheck,
   createGuard,
+  isCorsPreflight,
+  markAnonymous,
   metadataResponse,
   peerCertificateOf,
   type RequestLike,
@@ -34,8 +37,13 @@ declare module "koa" {
   }
 }
 
-/** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
+/**
+ * Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one; and
+ * `credentialsRequired: false` to let requests without credentials through with `ctx.state.auth` unset
+ * (requests with bad credentials still fail).
+ */
 export type BearerAuthOptions = VerifierOrOptions & {
+  credentialsRequired?: boolean;
   /**
    * Scopes every request through this middleware must hold (all of them), for a route guarded on its
    * own: `router.post("/mcp", bearerAuth({ verifier, scopes: ["mcp:tools"] }), handler)`. Because they
@@ -44,17 +52,6 @@ export type BearerAuthOptions = VerifierOrOptions & {
    */
   scopes?: string | readonly string[];
 };
-
-/** Splits the adapter's own `scopes` off, so that core sees only its options (and refuses a typo). */
-function splitScopes(options: BearerAuthOptions): {
-  scopes: BearerAuthOptions["scopes"];
-  rest: VerifierOrOptions;
-} {
-  if (options === null || typeof options !== "object" || !("scopes" in options))
-    return { scopes: undefined, rest: options };
-  const { scopes, ...rest } = options;
-  return { scopes, rest: rest as VerifierOrOptions };
-}
 
 /** The request as this middleware sees it; Koa's `ctx.request` fits it in Koa 2 and 3. */
 export interface AuthKoaRequest extends Pick<RequestLike, "method" | "body"> {
@@ -91,17 +88,34 @@ export type AuthMiddleware = (ctx: AuthContext, next: () => Promise<unknown>) =>
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const { scopes, rest } = splitScopes(options);
-  const verifier = resolveVerifier(rest, "bearerAuth()");
+  const { credentialsRequired, scopes, ...rest } = options ?? ({} as BearerAuthOptions);
+  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
+  if (scopes !== undefined && credentialsRequired === false)
+    throw new TypeError(
+      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
+    );
   const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
-  const readers = required === undefined ? READERS : Object.freeze({ ...READERS, scopes: required.scopes });
-  return async (ctx, next) => {
-    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
-    const auth = await verifier.authenticate(ctx.request, readers);
+  const readers =
+    credentialsRequired === false
+      ? { ...READERS, credentialsRequired }
+      : required !== undefined
+        ? Object.freeze({ ...READERS, scopes: required.scopes })
+        : READERS;
+  const accept = (ctx: AuthContext, next: () => Promise<unknown>, auth: AuthResult | undefined) => {
     ctx.state.auth = auth;
-    if (auth.responseHeaders !== undefined) ctx.set?.({ ...auth.responseHeaders });
-    required?.check(auth, "");
-    await next();
+    if (auth === undefined) markAnonymous(ctx.state, verifier.challenge);
+    else if (auth.responseHeaders !== undefined) ctx.set?.({ ...auth.responseHeaders });
+    required?.check(auth, "ctx.state.auth");
+    return next() as Promise<void>;
+  };
+  // Not an async function: a cached token is handed on synchronously, with no promise of our own.
+  // A synchronous throw is fine: koa-compose turns it into a rejection.
+  return (ctx, next) => {
+    if (isCorsPreflight(ctx.request)) return next() as Promise<void>;
+    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
+    const result = verifier.authenticateMaybeSync(ctx.request, readers);
+    if (result instanceof Promise) return result.then((auth) => accept(ctx, next, auth));
+    return accept(ctx, next, result);
   };
 }
 
@@ -133,28 +147,27 @@ export function protectedResourceMetadata(
     throw new TypeError(
       'resource-guard: protectedResourceMetadata() needs the "resource" option: the identifier clients use for this API, such as "https://api.example.com/mcp"',
     );
-  return async (ctx, next) => {
+  // Not an async function, like bearerAuth: every request of the app passes through here.
+  return (ctx, next) => {
     // originalUrl: the document lives at the host's root path whatever prefix this is mounted under.
     const answer = metadataResponse(verifier, { method: ctx.method, url: ctx.originalUrl ?? ctx.url });
-    if (answer === undefined) {
-      await next();
-      return;
-    }
+    if (answer === undefined) return next() as Promise<void>;
     ctx.status = answer.status;
     // Koa would turn a null body into 204, so HEAD keeps no body and only its headers; Koa ends a HEAD
     // response without one and keeps the Content-Length set below.
     if (answer.body !== null) ctx.body = answer.body;
     // After the body, which sets its own Content-Type and Content-Length.
     ctx.set({ ...answer.headers });
+    return Promise.resolve();
   };
 }
 
 const NO_AUTH = "ctx.state.auth; add app.use(bearerAuth(options)) before it";
 
 function guard(built: RouteGuard): AuthMiddleware {
-  return async (ctx, next) => {
-    built.check(ctx.state.auth, NO_AUTH);
-    await next();
+  return (ctx, next) => {
+    built.check(ctx.state.auth, NO_AUTH, anonymousContextOf(ctx.state));
+    return next() as Promise<void>;
   };
 }
 

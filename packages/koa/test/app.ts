@@ -45,7 +45,11 @@ export function koaHarness(major: KoaMajor): Harness {
     name: `koa ${major}`,
     async start(options: VerifierOptions) {
       const app = createApp(major);
-      const verifier = createVerifier(options);
+      // `credentialsRequired` is bearerAuth's option (optional authentication), not a verifier's.
+      const { credentialsRequired, ...verifierOptions } = options as VerifierOptions & {
+        credentialsRequired?: boolean;
+      };
+      const verifier = createVerifier(verifierOptions);
       if (options.resource !== undefined) app.use(protectedResourceMetadata({ verifier }));
       const open = new Router();
       const echo = (ctx: Koa3.Context) => {
@@ -62,7 +66,7 @@ export function koaHarness(major: KoaMajor): Harness {
       guarded.get(ROUTES.both, requireScopes([...BOTH_SCOPES]), echo);
       guarded.get(ROUTES.any, requireAnyScope(...ANY_SCOPES), echo);
       app.use(open.routes());
-      app.use(bearerAuth({ verifier }));
+      app.use(bearerAuth({ verifier, credentialsRequired }));
       app.use(guarded.routes());
       return listen(app);
     },

@@ -3,8 +3,9 @@
  * re-validate, so every check on user input lives in resolve-options.ts.
  */
 import type { KeyObject } from "node:crypto";
+import type { JWK } from "jose";
 import type { ChallengeContext } from "../errors/challenge.js";
-import type { FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
+import type { AuthResult, FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
 import type { ResolvedResource } from "./resource.js";
 
 /** A compiled claim rule: true when the claims pass. */
@@ -29,7 +30,8 @@ export interface ResolvedIssuer {
         readonly jwksUri: string | undefined;
         readonly metadataUrl: string | undefined;
       }
-    | { readonly kind: "secret"; readonly secret: KeyObject };
+    | { readonly kind: "secret"; readonly secret: KeyObject }
+    | { readonly kind: "static"; readonly jwks: readonly JWK[] };
 }
 
 export interface ResolvedFreshness {
@@ -61,4 +63,5 @@ export interface ResolvedOptions {
   readonly fetch: FetchLike;
   readonly now: () => number;
   readonly onKeyError: ((event: KeyErrorEvent) => void) | undefined;
+  readonly isRevoked: ((auth: AuthResult) => boolean | Promise<boolean>) | undefined;
 }
