@@ -96,6 +96,9 @@ describe("construction-time checks", () => {
     const verifier = createVerifier({ issuer: "https://idp.example.com", resource: RESOURCE });
     expect(() => bearerAuth({ verifier, scopes: [] })).toThrow(TypeError);
     expect(() => bearerAuth({ verifier, scopes: "a b" })).toThrow(/a scope is one non-empty word/);
+    expect(() => bearerAuth({ verifier, scopes: ["a"], credentialsRequired: false })).toThrow(
+      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
+    );
     expect(() => bearerAuth({ verifier, scopes: ["a"], audience: "x" } as never)).toThrow(
       "resource-guard: bearerAuth() takes either { verifier } or verifier options, not both (got audience too)",
     );

@@ -66,6 +66,25 @@ describe.each([5, 4] as FastifyMajor[])("fastify %i", (major) => {
     expect([ok.status, await ok.json()]).toEqual([200, ["mcp:tools"]]);
   });
 
+  it("requires a route's config.scopes even where the plugin lets requests without credentials through", async () => {
+    const app = createApp(major);
+    await app.register(resourceGuard, { issuer: idp.issuer, resource: RESOURCE, credentialsRequired: false });
+    app.get("/open", async (request) => ({ anonymous: request.auth === null }));
+    app.post("/mcp", { config: { scopes: ["mcp:tools"] } }, async () => "reached");
+    const url = await serve(app);
+    expect(await (await fetch(`${url}/open`)).json()).toEqual({ anonymous: true });
+    const missing = await fetch(`${url}/mcp`, { method: "POST" });
+    expect([missing.status, missing.headers.get("www-authenticate"), await missing.text()]).toEqual([
+      401,
+      `Bearer realm="api", scope="mcp:tools", resource_metadata="https://api.example.com${PATH}"`,
+      JSON.stringify({
+        statusCode: 401,
+        error: "Unauthorized",
+        message: "Bearer authentication is required",
+      }),
+    ]);
+  });
+
   it("refuses bad config.scopes, and scopes on a route that opts out, where the route is declared", async () => {
     const app = createApp(major);
     await app.register(resourceGuard, { issuer: idp.issuer, audience: "a" });

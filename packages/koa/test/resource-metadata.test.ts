@@ -92,5 +92,8 @@ describe("construction-time checks", () => {
     const verifier = createVerifier({ issuer: "https://idp.example.com", resource: RESOURCE });
     expect(() => bearerAuth({ verifier, scopes: [] })).toThrow(TypeError);
     expect(() => bearerAuth({ verifier, scopes: ["a b"] })).toThrow(/a scope is one non-empty word/);
+    expect(() => bearerAuth({ verifier, scopes: ["a"], credentialsRequired: false })).toThrow(
+      /a route that requires scopes requires credentials/,
+    );
   });
 });
