@@ -4,6 +4,7 @@
  * on untouched, `bearerAuth({ scopes })` checks its arguments where the route is declared, and the
  * setup mistakes are TypeErrors that name the fix.
  */
+import { request } from "node:http";
 import { createVerifier } from "@resource-guard/core";
 import { bearerAuth, protectedResourceMetadata } from "@resource-guard/express";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -52,6 +53,45 @@ describe.each([5, 4] as ExpressMajor[])("express %i", (major) => {
     const res = await fetch(url + PATH);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(verifier.resourceMetadata?.document);
+  });
+
+  it("takes the document and resource_metadata from the configuration, never from Host or X-Forwarded-Host", async () => {
+    const verifier = createVerifier({ issuer: idp.issuer, resource: RESOURCE });
+    const app = createApp(major);
+    app.set("trust proxy", true);
+    app.use(protectedResourceMetadata({ verifier }));
+    app.use(bearerAuth({ verifier }));
+    const url = new URL(await serve(app));
+    const ask = (path: string) =>
+      new Promise<{ status: number; challenge: string | undefined; body: string }>((resolve, reject) => {
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path,
+            headers: { host: "evil.example", "x-forwarded-host": "evil.example" },
+          },
+          (res) => {
+            let body = "";
+            res.on("data", (chunk) => {
+              body += chunk;
+            });
+            res.on("end", () =>
+              resolve({ status: res.statusCode ?? 0, challenge: res.headers["www-authenticate"], body }),
+            );
+          },
+        );
+        req.on("error", reject);
+        req.end();
+      });
+    const document = await ask(PATH);
+    expect([document.status, JSON.parse(document.body).resource]).toEqual([200, RESOURCE]);
+    expect(document.body).not.toContain("evil");
+    const challenge = await ask("/mcp");
+    expect([challenge.status, challenge.challenge]).toEqual([
+      401,
+      `Bearer realm="api", resource_metadata="https://api.example.com${PATH}"`,
+    ]);
   });
 
   it("passes every other request on untouched, whatever its method", async () => {
