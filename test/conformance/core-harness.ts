@@ -1,7 +1,8 @@
 /**
  * The conformance app served by core alone: a plain node:http server calls `verifier.authenticate`
  * and core's scope assertions and writes the error's status and headers itself, as a user of another
- * framework would. The conformance table holds the adapters to it, and the interop suites reuse it.
+ * framework would, and writes `metadataResponse` for the RFC 9728 document. The conformance table
+ * holds the adapters to it, and the interop suites reuse it.
  */
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -12,6 +13,7 @@ import {
   createGuard,
   createVerifier,
   isCorsPreflight,
+  metadataResponse,
   peerCertificateOf,
   type VerifierOptions,
 } from "@resource-guard/core";
@@ -51,12 +53,19 @@ export const coreHarness: Harness = {
     const any = createGuard("requireAnyScope", ANY_SCOPES);
     const where = "auth result; authenticate first";
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
+      const document = metadataResponse(verifier, req);
+      if (document !== undefined) {
+        res.writeHead(document.status, document.headers).end(document.body ?? undefined);
+        return;
+      }
       const url = new URL(req.url ?? "/", "http://localhost");
       if (url.pathname === ROUTES.health)
         return json(res, 200, { route: ROUTES.health, authenticated: false });
       if (isCorsPreflight(req)) return json(res, 204, null);
       try {
         // A server of its own knows its scheme; the Host header names the authority the client used.
+        // A route that names its scopes before the token is read gets them in its 401s.
+        const scoped = url.pathname === ROUTES.scoped;
         const auth: AuthResult | undefined = await verifier.authenticate(
           {
             headers: req.headers,
@@ -65,10 +74,10 @@ export const coreHarness: Harness = {
             absoluteUrl: `${scheme}://${req.headers.host}${req.url}`,
             clientCertificate: peerCertificateOf(req.socket),
           },
-          { credentialsRequired },
+          scoped ? { credentialsRequired, scopes: orders.scopes } : { credentialsRequired },
         );
         const anonymous = auth === undefined ? verifier.challenge : undefined;
-        if (url.pathname === ROUTES.orders) orders.check(auth, where, anonymous);
+        if (url.pathname === ROUTES.orders || scoped) orders.check(auth, where, anonymous);
         else if (url.pathname === ROUTES.both) both.check(auth, where, anonymous);
         else if (url.pathname === ROUTES.any) any.check(auth, where, anonymous);
         else if (url.pathname !== ROUTES.me) return json(res, 404, { message: "Not Found" });

@@ -9,6 +9,9 @@ import type { VerifierOptions } from "@resource-guard/core";
 /**
  * The app every harness serves. Protected routes answer 200 with `{ route, sub, scopes }` from the
  * verified token; `/health` is public (opted out) and answers `{ route: "/health", authenticated }`.
+ * One verifier serves every route of an app. When its options set `resource` (RFC 9728), the app also
+ * serves the protected resource metadata document, before authentication, as each framework's users
+ * are told to: Express and Koa `protectedResourceMetadata`, Fastify's plugin on its own.
  */
 export const ROUTES = {
   /** Public: never authenticates, whatever credentials are sent. */
@@ -21,6 +24,12 @@ export const ROUTES = {
   both: "/both",
   /** Any of `orders:read orders:admin`. */
   any: "/any",
+  /**
+   * All of `orders:read`, declared with the route's own authentication (Express and Koa
+   * `bearerAuth({ verifier, scopes })`, Fastify `config: { scopes }`, core `authenticate(req, { scopes })`),
+   * so its 401s carry `scope` too.
+   */
+  scoped: "/scoped",
 } as const;
 
 export const ORDERS_SCOPES = ["orders:read"] as const;
@@ -65,8 +74,8 @@ export interface Harness {
   /** Shown in test names, e.g. `"express 4"`. */
   name: string;
   /**
-   * Starts the app of `ROUTES` on 127.0.0.1, port 0, with one verifier built from `options`; over
-   * HTTPS when `tls` is given (the adapter then hands core the connection's client certificate).
+   * Starts the app of `ROUTES` on 127.0.0.1, port 0, with one verifier built from `options`, serving
+   * the metadata document too when `options.resource` is set; over HTTPS when `tls` is given (the adapter then hands core the connection's client certificate).
    */
   start(options: VerifierOptions, tls?: TlsServerOptions): Promise<RunningApp>;
   /**
@@ -74,6 +83,11 @@ export interface Harness {
    * handlers no peer certificate), when it cannot: its mTLS rows are then skipped under that reason.
    */
   noClientCertificates?: string;
+  /**
+   * Why this adapter does not yet serve the RFC 9728 document or take a route's scopes before
+   * authenticating, when it does not: the RFC 9728 and route-scope rows are then skipped under it.
+   */
+  noResourceMetadata?: string;
   /**
    * True where authentication runs after routing (NestJS guards): a path that matches no route is
    * then 404 without a challenge, whatever the credentials. Default false: middleware and hooks
@@ -89,6 +103,7 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: "Bad Request",
   401: "Unauthorized",
   403: "Forbidden",
+  405: "Method Not Allowed",
   500: "Internal Server Error",
   503: "Service Unavailable",
 };

@@ -11,16 +11,20 @@ import type { AddressInfo } from "node:net";
 import { expect, vi } from "vitest";
 import { parseChallenges } from "./challenge-parser.js";
 
+// Each start writes a file of its own, so a second start of the same block is a fresh module.
+let started = 0;
+
 // The README shows the same quick starts as docs/frameworks.md; both copies must stay identical.
 const DOCS = ["../../README.md", "../../docs/frameworks.md"].map((path) => new URL(path, import.meta.url));
 
 /** A quick start's code and language: `js` blocks run as .mjs, `ts` blocks (NestJS's decorators) as .ts. */
-interface Block {
+export interface Block {
   code: string;
   language: "js" | "ts";
 }
 
-function blockOf(doc: URL, framework: string): Block {
+/** The block marked `<!-- quick-start: <name> -->` in `doc`; throws when there is none. */
+export function blockOf(doc: URL, framework: string): Block {
   const text = readFileSync(doc, "utf8");
   for (const language of ["js", "ts"] as const) {
     const marker = `<!-- quick-start: ${framework} -->\n\`\`\`${language}\n`;
@@ -47,18 +51,23 @@ export function quickStartCode(framework: string): string {
 
 /**
  * Starts the quick start of `framework` from `testDir` (the adapter's test folder URL), returns its
- * origin and a close function that stops its server and removes the file.
+ * origin and a close function that stops its server and removes the file. `env` is set for it, with
+ * PORT=0 unless given; `code` replaces the block of the two docs (for a block only one doc has).
  */
 export async function startQuickStart(
   framework: string,
   testDir: URL,
-  env: { ISSUER: string; AUDIENCE: string },
+  env: Record<string, string>,
+  block: Block = quickStart(framework),
 ): Promise<{ url: string; close(): Promise<void> }> {
   const dir = new URL(".tmp/", testDir);
   mkdirSync(dir, { recursive: true });
-  const { code, language } = quickStart(framework);
+  const { code, language } = block;
   // A .ts block is compiled with the adapter's tsconfig (the test folder's nearest), as a user's would be.
-  const file = new URL(`quick-start-${framework}-${process.pid}.${language === "js" ? "mjs" : "ts"}`, dir);
+  const file = new URL(
+    `quick-start-${framework}-${process.pid}-${++started}.${language === "js" ? "mjs" : "ts"}`,
+    dir,
+  );
   writeFileSync(file, code);
 
   const servers: Server[] = [];
@@ -71,9 +80,7 @@ export async function startQuickStart(
     return (listen as (...a: unknown[]) => Server).apply(this, args);
   });
   const log = vi.spyOn(console, "log").mockImplementation(() => {});
-  vi.stubEnv("ISSUER", env.ISSUER);
-  vi.stubEnv("AUDIENCE", env.AUDIENCE);
-  vi.stubEnv("PORT", "0");
+  for (const [name, value] of Object.entries({ PORT: "0", ...env })) vi.stubEnv(name, value);
   const cleanUp = () => {
     spy.mockRestore();
     log.mockRestore();
@@ -90,7 +97,12 @@ export async function startQuickStart(
       },
       { timeout: 20_000, interval: 20 },
     );
-    if (!server.listening) await new Promise((resolve) => server.once("listening", resolve));
+    if (!server.listening)
+      await new Promise((resolve, reject) => {
+        server.once("listening", resolve);
+        // A port taken meanwhile (a test that picked one) must fail the start, not hang it.
+        server.once("error", reject);
+      });
     const { port } = server.address() as AddressInfo;
     return {
       url: `http://127.0.0.1:${port}`,

@@ -1,8 +1,10 @@
 /**
- * Runs the conformance table (cases.ts) against one harness: it starts two real IdPs on 127.0.0.1 (a
- * healthy one publishing RS256, PS256, ES256 and EdDSA keys, and one that answers 500 from the start),
- * starts the harness app once against each, sends every case over real HTTP with node's fetch, and
- * compares status, the parsed `WWW-Authenticate` auth-params, `Retry-After` and the body.
+ * Runs the conformance table (cases.ts) against one harness: it starts real IdPs on 127.0.0.1 (a
+ * healthy one publishing RS256, PS256, ES256 and EdDSA keys, and ones that fail: answering 500, hanging,
+ * gone), starts the harness app once against each, plus one app for the healthy IdP with `resource`
+ * set (RFC 9728), sends every case over real HTTP with node's fetch, and compares status, the parsed
+ * `WWW-Authenticate` auth-params, `Retry-After` and the body; for the metadata document, its headers
+ * and bytes.
  */
 import type { VerifierOptions } from "@resource-guard/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,6 +16,8 @@ import {
   type Case,
   type Fixture,
   MAX_TOKEN_LENGTH,
+  RESOURCE,
+  RESOURCE_METADATA,
   SUBJECT,
 } from "./cases.js";
 import { parseChallenges } from "./challenge-parser.js";
@@ -34,10 +38,16 @@ export function conformanceOptions(idp: TestIdp, timeoutMs = 5000): VerifierOpti
   };
 }
 
+/** The options of the app that is an RFC 9728 protected resource: `audience` is left to default. */
+export function resourceOptions(idp: TestIdp): VerifierOptions {
+  const { audience: _, ...options } = conformanceOptions(idp);
+  return { ...options, resource: RESOURCE, resourceMetadata: RESOURCE_METADATA };
+}
+
 async function send(app: RunningApp, request: Awaited<ReturnType<Case["request"]>>) {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...request.headers };
   if (request.authorization !== undefined) headers.authorization = request.authorization;
-  const res = await fetch(app.url + request.path, { headers });
+  const res = await fetch(app.url + request.path, { method: request.method ?? "GET", headers });
   return { res, text: await res.text() };
 }
 
@@ -65,6 +75,7 @@ export function runConformance(harness: Harness): void {
       // Only the hanging IdP gets a short timeout, so a slow machine cannot fail the healthy apps.
       apps.set("hanging", await harness.start(conformanceOptions(hanging, 300)));
       apps.set("gone", await harness.start(conformanceOptions(gone)));
+      apps.set("resource", await harness.start(resourceOptions(idp)));
       fixture = {
         idp,
         down,
@@ -91,12 +102,19 @@ export function runConformance(harness: Harness): void {
       await hanging?.close();
     });
 
-    it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, testCase) => {
+    const needsResource = (c: Case) =>
+      c.name.startsWith("RFC 9728:") ||
+      c.name.startsWith("route scopes") ||
+      c.name.startsWith("without resource, the well-known");
+    const cases = CASES.filter((c) => harness.noResourceMetadata === undefined || !needsResource(c));
+    if (cases.length < CASES.length)
+      it.skip(`RFC 9728 and route-scope rows (${CASES.length - cases.length}): ${harness.noResourceMetadata}`, () => {});
+    it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, testCase) => {
       const request = await testCase.request(fixture);
       const app = apps.get(testCase.app ?? "up");
       if (!app) throw new Error(`no app ${testCase.app}`);
       const { res, text } = await send(app, request);
-      const expected = testCase.expect;
+      const expected = typeof testCase.expect === "function" ? testCase.expect(fixture) : testCase.expect;
       if (expected.status !== 503) {
         // The same request twice more: the verified-token cache admits a token on its second sight and
         // answers the third from the synchronous fast path, which must answer byte for byte alike.
@@ -120,6 +138,18 @@ export function runConformance(harness: Harness): void {
       // No response ever echoes the credential it was sent.
       if (request.token !== undefined && request.token.length >= 6) expect(text).not.toContain(request.token);
 
+      if ("served" in expected) {
+        // Written by the adapter exactly as core's metadataResponse computed it.
+        for (const [name, value] of Object.entries(expected.served.headers))
+          expect([name, res.headers.get(name)]).toEqual([name, value]);
+        expect(challenge).toBeNull();
+        if (expected.served.json === undefined) expect(text).toBe(expected.served.text ?? "");
+        else {
+          expect(JSON.parse(text)).toEqual(expected.served.json);
+          expect(Buffer.byteLength(text)).toBe(Number(res.headers.get("content-length")));
+        }
+        return;
+      }
       if (expected.status === 200) {
         expect(challenge).toBeNull();
         expect(res.headers.get("content-type")).toMatch(/^application\/json/);
@@ -140,11 +170,12 @@ export function runConformance(harness: Harness): void {
       ]);
     });
 
-    it("fetched the healthy IdP's keys once for the whole table", () => {
-      // One verifier per app, built at start-up and reused: discovery once, and the JWKS once plus the
-      // single refetch allowed for the unknown kid.
-      expect(idp.metadataHits).toBe(1);
-      expect(idp.jwksHits).toBeLessThanOrEqual(2);
+    it("fetched the healthy IdP's keys once per app for the whole table", () => {
+      // One verifier per app (two apps use the healthy IdP), built at start-up and reused: discovery
+      // once each, and the JWKS once each plus the single refetch allowed for the unknown kid.
+      // Without the RFC 9728 rows, the resource app never verifies a token, so never fetches.
+      expect(idp.metadataHits).toBe(harness.noResourceMetadata === undefined ? 2 : 1);
+      expect(idp.jwksHits).toBeLessThanOrEqual(3);
     });
   });
   runOptionalAuthConformance(harness);

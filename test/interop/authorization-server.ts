@@ -43,12 +43,18 @@ export interface ResourceServer {
 export interface AuthorizationServerOptions {
   resources: Record<string, ResourceServer>;
   /**
-   * Clients by id: their secret, how they authenticate at the token endpoint, and whether their tokens
-   * are bound to their TLS client certificate (RFC 8705 §3.4 `tls_client_certificate_bound_access_tokens`).
+   * Clients by id: their secret, how they authenticate at the token endpoint, whether their tokens
+   * are bound to their TLS client certificate (RFC 8705 §3.4 `tls_client_certificate_bound_access_tokens`),
+   * and optionally the scopes they may be granted (oidc-provider refuses others with `invalid_scope`).
    */
   clients: Record<
     string,
-    { secret: string; auth: "client_secret_basic" | "client_secret_post"; certificateBound?: boolean }
+    {
+      secret: string;
+      auth: "client_secret_basic" | "client_secret_post";
+      certificateBound?: boolean;
+      scope?: string;
+    }
   >;
   /** Turn on DPoP and certificate-bound tokens; the TLS options serve the HTTPS token endpoint. */
   senderConstrained?: {
@@ -99,7 +105,18 @@ export async function startAuthorizationServer(
       response_types: [],
       token_endpoint_auth_method: client.auth,
       ...(client.certificateBound ? { tls_client_certificate_bound_access_tokens: true } : {}),
+      ...(client.scope === undefined ? {} : { scope: client.scope }),
     })),
+    // A client's `scope` may only name scopes the provider lists, so they are listed when a client
+    // is restricted; otherwise the resource servers' scopes alone decide.
+    ...(Object.values(options.clients).some((client) => client.scope !== undefined)
+      ? {
+          scopes: [
+            "openid",
+            ...new Set(Object.values(options.resources).flatMap((resource) => resource.scope.split(" "))),
+          ],
+        }
+      : {}),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },

@@ -12,9 +12,9 @@ import { describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 const packages = {
-  core: ["createVerifier", "InvalidTokenError", "assertScopes", "keycloak"],
-  express: ["bearerAuth", "requireScopes"],
-  koa: ["bearerAuth", "requireScopes"],
+  core: ["createVerifier", "InvalidTokenError", "assertScopes", "keycloak", "metadataResponse"],
+  express: ["bearerAuth", "requireScopes", "protectedResourceMetadata"],
+  koa: ["bearerAuth", "requireScopes", "protectedResourceMetadata"],
   fastify: ["resourceGuard", "default"],
   hono: ["bearerAuth", "requireScopes", "requireAnyScope", "requireClaims", "toHTTPException"],
   nestjs: [

@@ -20,6 +20,7 @@ import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
 import { StaticKeySource } from "./keys/static-key-source.js";
 import { createSteadyClock } from "./keys/steady-clock.js";
+import { buildResourceMetadata } from "./metadata/protected-resource.js";
 import { createMtlsCheck } from "./mtls/check-certificate.js";
 import { isVerificationObserved, type VerificationEvent } from "./observe/channels.js";
 import { observeVerification } from "./observe/observe-verification.js";
@@ -130,6 +131,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
   const { realm, challenge, now, clockTolerance, issuers, maxTokenLength, isRevoked } = resolved;
   const sources = createKeySources(resolved);
+  const resourceMetadata = buildResourceMetadata(resolved, { dpop: resolved.dpop, mtls: resolved.mtls });
   const cache = resolved.tokenCache
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
@@ -328,6 +330,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   return Object.freeze<Verifier>({
     realm,
     challenge,
+    resourceMetadata,
     verify(token: string): Promise<AuthResult> {
       if (isVerificationObserved())
         return observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event));

@@ -39,6 +39,12 @@ export {
   formatChallenges,
   type Scheme,
 } from "./errors/challenge.js";
+export {
+  type MetadataRequest,
+  type MetadataResponse,
+  metadataResponse,
+} from "./metadata/metadata-response.js";
+export { WELL_KNOWN_PATH } from "./metadata/protected-resource.js";
 export { certificateThumbprint } from "./mtls/check-certificate.js";
 export {
   CHANNEL_NAMES,
@@ -78,8 +84,11 @@ export type {
   KeyErrorEvent,
   KeyFreshness,
   MtlsOptions,
+  ProtectedResourceDocument,
+  ProtectedResourceMetadata,
   ReplayStore,
   RequestLike,
+  ResourceMetadataOptions,
   ScopeClaim,
   ScopeReader,
   SymmetricSecret,

@@ -209,6 +209,60 @@ export interface TokenCacheOptions {
   maxBytes?: number;
 }
 
+/**
+ * Members a protected resource metadata document (RFC 9728 §2) may carry besides the ones the verifier
+ * derives from its configuration. Checked at construction: URLs are absolute, arrays are non-empty
+ * (RFC 9728 §3.2 omits empty ones), scopes are RFC 6749 scope-tokens. Human-readable members may also
+ * come with a BCP 47 language tag (`"resource_name#fr"`, RFC 9728 §2.1). Members of other names
+ * (registered extensions or your own) are passed through as they are, if they are plain JSON.
+ */
+export interface ResourceMetadataOptions {
+  /** The resource server's own key set (for signed responses); an `https:` URL. */
+  jwks_uri?: string;
+  /** The scopes clients may request for this resource (RFC 9728 §2: RECOMMENDED). */
+  scopes_supported?: readonly string[];
+  resource_signing_alg_values_supported?: readonly string[];
+  /** A name to show to users (RFC 9728 §2: RECOMMENDED). */
+  resource_name?: string;
+  resource_documentation?: string;
+  resource_policy_uri?: string;
+  resource_tos_uri?: string;
+  authorization_details_types_supported?: readonly string[];
+  /** A JWT asserting the metadata (RFC 9728 §2.1). */
+  signed_metadata?: string;
+  /** Always the `resource` option: not settable here. */
+  resource?: never;
+  /** Always the configured issuers: not settable here. */
+  authorization_servers?: never;
+  [member: string]: unknown;
+}
+
+/** The RFC 9728 §2 document a verifier publishes. */
+export interface ProtectedResourceDocument {
+  /** The `resource` option, verbatim. */
+  readonly resource: string;
+  /** The configured issuers, in configuration order (clients use the first). */
+  readonly authorization_servers: readonly string[];
+  /** `header`, plus `body` / `query` when `allowFormBodyToken` / `allowQueryToken` are on. */
+  readonly bearer_methods_supported: readonly ("header" | "body" | "query")[];
+  readonly dpop_signing_alg_values_supported?: readonly string[];
+  readonly dpop_bound_access_tokens_required?: boolean;
+  readonly tls_client_certificate_bound_access_tokens?: boolean;
+  readonly [member: string]: unknown;
+}
+
+/** Where a verifier's protected resource metadata lives and what it says (RFC 9728 §3). */
+export interface ProtectedResourceMetadata {
+  /**
+   * The document's URL: `/.well-known/oauth-protected-resource` inserted between the host and the
+   * path of `resource` (RFC 9728 §3.1). Every challenge carries it as `resource_metadata`.
+   */
+  readonly url: string;
+  /** The path part of `url` (without its query), where the adapters answer. */
+  readonly path: string;
+  readonly document: ProtectedResourceDocument;
+}
+
 /** Options of `createVerifier`. Unknown names are refused. */
 export interface VerifierOptions extends IssuerSettings {
   /** The accepted issuer(s): exact match on `iss`. Either this or `issuers` is required. */
@@ -246,6 +300,15 @@ export interface VerifierOptions extends IssuerSettings {
   dpop?: DPoPOptions;
   /** Accept certificate-bound tokens (RFC 8705): how the client certificate is found, and whether it is required. */
   mtls?: MtlsOptions;
+  /**
+   * This API's resource identifier (RFC 9728 §1.2, RFC 8707): an absolute `https:` URL without a
+   * fragment (`http:` only on loopback, or with `allowInsecureHttp`). Turns on the protected resource
+   * metadata document and the `resource_metadata` parameter of every challenge. When `audience` is
+   * omitted it is the one accepted audience, compared exactly.
+   */
+  resource?: string;
+  /** Extra members of the protected resource metadata document, named as in RFC 9728 §2. Needs `resource`. */
+  resourceMetadata?: ResourceMetadataOptions;
   /** Replace the `fetch` used for discovery and JWKS. */
   fetch?: FetchLike;
   /** The wall clock for token claims (`exp`, `nbf`, `iat`), in milliseconds since the epoch. For tests. */
@@ -383,6 +446,11 @@ export interface Verifier {
   readonly realm: string | undefined;
   /** What every challenge of this verifier offers: realm, `resource_metadata`, the schemes. */
   readonly challenge: ChallengeContext;
+  /**
+   * The protected resource metadata (RFC 9728): its URL, path and document; undefined without the
+   * `resource` option.
+   */
+  readonly resourceMetadata: ProtectedResourceMetadata | undefined;
   /** Counters for monitoring: what the verified-token cache holds and how often it answered. */
   stats(): VerifierStats;
 }

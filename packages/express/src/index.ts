@@ -4,7 +4,8 @@
  * `req.auth`; `requireScopes`, `requireAnyScope` and `requireClaims` check that result with core's
  * assertions. Every failure is core's HttpError passed to `next(err)`, so Express's default handler
  * answers with `err.status` and `err.headers` (RFC 6750 §3) and a custom handler can read `err.code`.
- * The middleware never writes a response itself.
+ * The middleware never writes an error response itself; `protectedResourceMetadata` writes the RFC 9728
+ * document exactly as core's `metadataResponse` computes it.
  *
  * Types are structural (node's IncomingMessage/ServerResponse), so the declarations fit both
  * `@types/express` 4 and 5; `req.auth` is typed through the global `Express.Request` interface.
@@ -18,6 +19,7 @@ import {
   createGuard,
   isCorsPreflight,
   markAnonymous,
+  metadataResponse,
   peerCertificateOf,
   type RouteGuard,
   resolveVerifier,
@@ -39,7 +41,16 @@ declare global {
  * `credentialsRequired: false` to let requests without credentials through with `req.auth` unset
  * (requests with bad credentials still fail).
  */
-export type BearerAuthOptions = VerifierOrOptions & { credentialsRequired?: boolean };
+export type BearerAuthOptions = VerifierOrOptions & {
+  credentialsRequired?: boolean;
+  /**
+   * Scopes every request through this middleware must hold (all of them), for a route guarded on its
+   * own: `app.post("/mcp", bearerAuth({ verifier, scopes: ["mcp:tools"] }), handler)`. Because they are
+   * known before the token is read, a 401 carries them in its `scope` parameter (RFC 9728 §5.1, the MCP
+   * authorization spec), so clients ask for the right scopes at once; a token without them is a 403.
+   */
+  scopes?: string | readonly string[];
+};
 
 /** The request as this middleware sees it; Express's `Request` fits it in Express 4 and 5. */
 export interface AuthRequest extends IncomingMessage {
@@ -87,9 +98,19 @@ export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
+  const { credentialsRequired, scopes, ...rest } = options ?? ({} as BearerAuthOptions);
   const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
-  const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
+  if (scopes !== undefined && credentialsRequired === false)
+    throw new TypeError(
+      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
+    );
+  const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
+  const readers =
+    credentialsRequired === false
+      ? { ...READERS, credentialsRequired }
+      : required !== undefined
+        ? Object.freeze({ ...READERS, scopes: required.scopes })
+        : READERS;
   // Hands the result on: the synchronous path (a cached token) makes no promise and no closure.
   const accept = (
     req: AuthRequest,
@@ -101,6 +122,13 @@ export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
     if (auth === undefined) markAnonymous(req, verifier.challenge);
     else if (auth.responseHeaders !== undefined)
       for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
+    if (required !== undefined) {
+      try {
+        required.check(auth, "req.auth");
+      } catch (err) {
+        return next(err);
+      }
+    }
     next();
   };
   return (req, res, next) => {
@@ -118,6 +146,32 @@ export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
       (auth) => accept(req, res, next, auth),
       (err: unknown) => next(err),
     );
+  };
+}
+
+/**
+ * Serves the verifier's protected resource metadata (RFC 9728) at `verifier.resourceMetadata.path`:
+ * `GET`/`HEAD` get the JSON document (cacheable, `Access-Control-Allow-Origin: *`), `OPTIONS` a CORS
+ * preflight answer (204), other methods 405; every other request is passed on. Mount it before
+ * `bearerAuth`, with the same verifier, so the document needs no token. Needs the `resource` option.
+ * @example
+ * const verifier = createVerifier({ issuer, resource: "https://api.example.com/mcp" });
+ * app.use(protectedResourceMetadata({ verifier }));
+ * app.use(bearerAuth({ verifier }));
+ */
+export function protectedResourceMetadata(options: VerifierOrOptions): AuthMiddleware {
+  const verifier = resolveVerifier(options, "protectedResourceMetadata()");
+  if (verifier.resourceMetadata === undefined)
+    throw new TypeError(
+      'resource-guard: protectedResourceMetadata() needs the "resource" option: the identifier clients use for this API, such as "https://api.example.com/mcp"',
+    );
+  return (req, res, next) => {
+    // originalUrl: the document lives at the host's root path whatever router this is mounted on.
+    const url = (req as AuthRequest & ExpressRequestParts).originalUrl ?? req.url;
+    const answer = metadataResponse(verifier, { method: req.method, url });
+    if (answer === undefined) return next();
+    res.writeHead(answer.status, answer.headers);
+    res.end(answer.body ?? undefined);
   };
 }
 

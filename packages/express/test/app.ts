@@ -6,8 +6,13 @@ import { once } from "node:events";
 import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { VerifierOptions } from "@resource-guard/core";
-import { bearerAuth, requireAnyScope, requireScopes } from "@resource-guard/express";
+import { createVerifier, type VerifierOptions } from "@resource-guard/core";
+import {
+  bearerAuth,
+  protectedResourceMetadata,
+  requireAnyScope,
+  requireScopes,
+} from "@resource-guard/express";
 import express5 from "express";
 import express4 from "express4";
 import { expect } from "vitest";
@@ -65,13 +70,21 @@ export function expressHarness(major: ExpressMajor): Harness {
     name: `express ${major}`,
     async start(options: VerifierOptions, tls?: TlsServerOptions) {
       const app = createApp(major);
+      // `credentialsRequired` is bearerAuth's option (optional authentication), not a verifier's.
+      const { credentialsRequired, ...verifierOptions } = options as VerifierOptions & {
+        credentialsRequired?: boolean;
+      };
+      const verifier = createVerifier(verifierOptions);
+      if (options.resource !== undefined) app.use(protectedResourceMetadata({ verifier }));
       app.get(ROUTES.health, (req, res) => {
         res.json({ route: ROUTES.health, authenticated: req.auth !== undefined });
       });
-      app.use(bearerAuth(options));
       const echo = (req: express5.Request, res: express5.Response) => {
         res.json({ route: req.path, sub: req.auth?.claims.sub, scopes: req.auth?.scopes });
       };
+      // A route with its own authentication, declared before the app-wide one.
+      app.get(ROUTES.scoped, bearerAuth({ verifier, scopes: [...ORDERS_SCOPES] }), echo);
+      app.use(bearerAuth({ verifier, credentialsRequired }));
       app.get(ROUTES.me, echo);
       app.get(ROUTES.orders, requireScopes(...ORDERS_SCOPES), echo);
       app.get(ROUTES.both, requireScopes([...BOTH_SCOPES]), echo);

@@ -3,7 +3,13 @@
  * middleware fits `app.use` / `app.get` of both @types/express 5 and 4 without casts.
  */
 import type { AuthResult, TokenBinding } from "@resource-guard/core";
-import { bearerAuth, requireAnyScope, requireClaims, requireScopes } from "@resource-guard/express";
+import {
+  bearerAuth,
+  protectedResourceMetadata,
+  requireAnyScope,
+  requireClaims,
+  requireScopes,
+} from "@resource-guard/express";
 import express5 from "express";
 import express4 from "express4";
 import { describe, expectTypeOf, it } from "vitest";
@@ -62,6 +68,22 @@ describe("express types", () => {
     bearerAuth({ ...options, dpop: { nonce: "yes" } });
     // @ts-expect-error the replay store has add(key, expiresAtMs)
     bearerAuth({ ...options, dpop: { replayStore: { set: () => true } } });
+  });
+
+  it("fits protectedResourceMetadata and a route-level bearerAuth({ scopes }) on both majors", () => {
+    const resource = { issuer: "https://idp.example.com", resource: "https://api.example.com/mcp" };
+    const app5 = express5();
+    app5.use(protectedResourceMetadata(resource));
+    app5.post("/mcp", bearerAuth({ ...resource, scopes: ["mcp:tools"] }), (req) => {
+      expectTypeOf(req.auth).toEqualTypeOf<AuthResult | undefined>();
+    });
+    const app4 = express4();
+    app4.use(protectedResourceMetadata(resource));
+    app4.post("/mcp", bearerAuth({ ...resource, scopes: "mcp:tools" }));
+    // @ts-expect-error scopes are strings
+    bearerAuth({ ...resource, scopes: [1] });
+    // @ts-expect-error resourceMetadata may not set the resource
+    protectedResourceMetadata({ ...resource, resourceMetadata: { resource: "https://other.example.com" } });
   });
 
   it("types the arguments", () => {

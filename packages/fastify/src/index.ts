@@ -6,7 +6,11 @@
  * error handling answers with their status and headers (RFC 6750 §3); the plugin never writes a reply.
  *
  * Wrapped in fastify-plugin, so the hook covers every route registered after it in the registering
- * context and its children, and not sibling contexts. A route opts out with `config: { auth: false }`.
+ * context and its children, and not sibling contexts. A route opts out with `config: { auth: false }`,
+ * or names the scopes it needs with `config: { scopes: [...] }` so that its 401s carry them.
+ *
+ * With the `resource` option the plugin also serves the RFC 9728 document at
+ * `verifier.resourceMetadata.path`, without authentication, writing core's `metadataResponse` as is.
  */
 import {
   type AuthenticateOptions,
@@ -16,6 +20,7 @@ import {
   createGuard,
   isCorsPreflight,
   markAnonymous,
+  metadataResponse,
   peerCertificateOf,
   type RequestLike,
   type RouteGuard,
@@ -23,7 +28,7 @@ import {
   type ScopeArgs,
   type VerifierOrOptions,
 } from "@resource-guard/core";
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import fp from "fastify-plugin";
 
 /** A preHandler built by `app.requireScopes` and its siblings (callback style: no promise per request). */
@@ -49,6 +54,12 @@ declare module "fastify" {
   interface FastifyContextConfig {
     /** `false` lets the route through without a token (`request.auth` stays null). */
     auth?: boolean;
+    /**
+     * Scopes the route requires (all of them), checked by the plugin's hook: known before the token is
+     * read, they go into the `scope` parameter of the route's 401s (RFC 9728 §5.1, the MCP
+     * authorization spec) as well as its 403.
+     */
+    scopes?: string | readonly string[];
   }
 }
 
@@ -76,11 +87,26 @@ const READERS: AuthenticateOptions<FastifyRequest> = Object.freeze({
   clientCertificate: (request: FastifyRequest) => peerCertificateOf(request.raw.socket),
 });
 
+/** A route's `config.scopes`, validated once where the route is declared. */
+interface RouteScopes {
+  readonly guard: RouteGuard;
+  readonly readers: AuthenticateOptions<RequestLike>;
+}
+
+// Where the plugin keeps a route's validated scopes, inside the route's config (Fastify copies it,
+// symbols included). A registered symbol, so two copies of the plugin read each other's.
+const ROUTE_SCOPES: unique symbol = Symbol.for("resource-guard.fastify.route-scopes") as never;
+
+interface RouteConfig {
+  auth?: boolean;
+  scopes?: string | readonly string[];
+  [ROUTE_SCOPES]?: RouteScopes;
+}
+
 // Fastify 5 (and 4.10+) expose the route config on routeOptions; older 4.x only on context.
-function authDisabled(request: FastifyRequest): boolean {
-  const legacy = request as unknown as { context?: { config?: { auth?: boolean } } };
-  const config = request.routeOptions?.config ?? legacy.context?.config;
-  return config?.auth === false;
+function configOf(request: FastifyRequest): RouteConfig | undefined {
+  const legacy = request as unknown as { context?: { config?: RouteConfig } };
+  return (request.routeOptions?.config as RouteConfig | undefined) ?? legacy.context?.config;
 }
 
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
@@ -97,33 +123,73 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
   const readers = (
     credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS
   ) as AuthenticateOptions<RequestLike>;
-  const accept = (request: FastifyRequest, reply: FastifyReply, auth: AuthResult | undefined) => {
-    if (auth === undefined) return markAnonymous(request, verifier.challenge);
-    request.auth = auth;
-    if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
+  // onRoute: validates a route's `config.scopes` once, as `app.requireScopes` does, and keeps the result.
+  app.addHook("onRoute", (route: RouteOptions) => {
+    const config = route.config as RouteConfig | undefined;
+    if (config?.scopes === undefined) return;
+    if (config.auth === false)
+      throw new TypeError(
+        `resource-guard: route ${route.url} has config.auth false and config.scopes; a route without authentication cannot require scopes`,
+      );
+    const guard = createGuard("requireScopes", [config.scopes]);
+    const scoped: RouteScopes = Object.freeze({
+      guard,
+      readers: Object.freeze({ ...readers, scopes: guard.scopes }),
+    });
+    route.config = { ...config, [ROUTE_SCOPES]: scoped } as RouteOptions["config"];
+  });
+  if (verifier.resourceMetadata !== undefined) {
+    // Its own onRequest hook, before authentication and whatever `hook` is: the document is public,
+    // and unknown paths (which it is, unless the app declares it) only run onRequest hooks.
+    app.addHook("onRequest", (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      const answer = metadataResponse(verifier, request);
+      if (answer === undefined) return done();
+      // Bytes, not a string: Fastify would add a charset to the media type of a string payload.
+      reply
+        .code(answer.status)
+        .headers({ ...answer.headers })
+        .send(answer.body === null ? undefined : Buffer.from(answer.body));
+    });
+  }
+  const accept = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    auth: AuthResult | undefined,
+    scoped: RouteScopes | undefined,
+  ) => {
+    if (auth === undefined) markAnonymous(request, verifier.challenge);
+    else {
+      request.auth = auth;
+      if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
+    }
+    // A route's own scopes need credentials even where the plugin lets requests without them through.
+    scoped?.guard.check(auth, "request.auth", auth === undefined ? verifier.challenge : undefined);
   };
   // A callback-style hook: a cached token is handed on synchronously, with no promise at all.
   app.addHook(hook, (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    if (authDisabled(request) || isCorsPreflight(request as unknown as RequestLike)) return done();
+    const config = configOf(request);
+    if (config?.auth === false || isCorsPreflight(request as unknown as RequestLike)) return done();
+    const scoped = config?.[ROUTE_SCOPES];
     // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
     let result: AuthResult | Promise<AuthResult>;
     try {
-      result = verifier.authenticateMaybeSync(request as unknown as RequestLike, readers);
+      result = verifier.authenticateMaybeSync(request as unknown as RequestLike, scoped?.readers ?? readers);
+      if (!(result instanceof Promise)) accept(request, reply, result, scoped);
     } catch (err) {
       return done(err as Error);
     }
-    if (result instanceof Promise) {
-      result.then(
-        (auth) => {
-          accept(request, reply, auth);
-          done();
-        },
-        (err: Error) => done(err),
-      );
-      return;
-    }
-    accept(request, reply, result);
-    done();
+    if (!(result instanceof Promise)) return done();
+    result.then(
+      (auth) => {
+        try {
+          accept(request, reply, auth, scoped);
+        } catch (err) {
+          return done(err as Error);
+        }
+        done();
+      },
+      (err: Error) => done(err),
+    );
   });
 
   const NO_AUTH =

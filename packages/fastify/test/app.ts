@@ -51,6 +51,7 @@ export function fastifyHarness(major: FastifyMajor): Harness {
       app.get(ROUTES.orders, { preHandler: app.requireScopes(...ORDERS_SCOPES) }, echo);
       app.get(ROUTES.both, { preHandler: app.requireScopes([...BOTH_SCOPES]) }, echo);
       app.get(ROUTES.any, { preHandler: app.requireAnyScope(...ANY_SCOPES) }, echo);
+      app.get(ROUTES.scoped, { config: { scopes: [...ORDERS_SCOPES] } }, echo);
       return listen(app);
     },
     expectErrorBody(body, contentType, expected) {

@@ -24,6 +24,8 @@ describe("fastify types", () => {
       async () => "ok",
     );
     app.get("/health", { config: { auth: false } }, async () => "ok");
+    app.post("/mcp", { config: { scopes: ["mcp:tools"] } }, async () => "ok");
+    app.post("/one", { config: { scopes: "mcp:tools" } }, async () => "ok");
     app.post<{ Body: { name: string } }>(
       "/typed",
       { preHandler: app.requireScopes("a", "b") },
@@ -63,5 +65,7 @@ describe("fastify types", () => {
     app.get("/x", { config: { auth: "no" } }, async () => "ok");
     // @ts-expect-error a scope is a string
     app.requireScopes(1);
+    // @ts-expect-error config.scopes are strings
+    app.get("/y", { config: { scopes: [1] } }, async () => "ok");
   });
 });

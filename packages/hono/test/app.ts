@@ -64,6 +64,8 @@ export function expectHonoErrorBody(
 
 export const honoHarness: Harness = {
   name: "hono (node)",
+  noResourceMetadata:
+    "@resource-guard/hono does not serve the RFC 9728 document or take route scopes before authenticating yet",
   start: async (options: VerifierOptions, tls?: TlsServerOptions) =>
     listenNode(createConformanceApp(adapter, options), tls),
   expectErrorBody: expectHonoErrorBody,
@@ -109,6 +111,8 @@ export function runtimeHarness(runtime: RuntimeName, binary: string, version: st
   return {
     name: `hono (${runtime} ${version})`,
     noClientCertificates: `${runtime}'s server gives handlers no TLS client certificate`,
+    noResourceMetadata:
+      "@resource-guard/hono does not serve the RFC 9728 document or take route scopes before authenticating yet",
     async start(options: VerifierOptions) {
       const child = spawn(binary, argsFor(runtime), {
         cwd: fileURLToPath(new URL("..", import.meta.url)),

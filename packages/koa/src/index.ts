@@ -3,7 +3,8 @@
  * logic: `bearerAuth` hands `ctx.request` to the core verifier and stores the result on
  * `ctx.state.auth`; `requireScopes`, `requireAnyScope` and `requireClaims` check that result with
  * core's assertions. Failures are thrown as core's HttpErrors, so Koa's default error handling answers
- * with their status and headers (RFC 6750 §3). The middleware never writes a response itself.
+ * with their status and headers (RFC 6750 §3). The middleware never writes an error response itself;
+ * `protectedResourceMetadata` sets the RFC 9728 document exactly as core's `metadataResponse` computes it.
  *
  * Koa's `ctx.onerror` removes headers set before the error (CORS ones too) and then sets
  * `err.headers`; apps behind browsers apply CORS in an outer error-catching middleware.
@@ -16,6 +17,7 @@ import {
   createGuard,
   isCorsPreflight,
   markAnonymous,
+  metadataResponse,
   peerCertificateOf,
   type RequestLike,
   type RouteGuard,
@@ -40,7 +42,16 @@ declare module "koa" {
  * `credentialsRequired: false` to let requests without credentials through with `ctx.state.auth` unset
  * (requests with bad credentials still fail).
  */
-export type BearerAuthOptions = VerifierOrOptions & { credentialsRequired?: boolean };
+export type BearerAuthOptions = VerifierOrOptions & {
+  credentialsRequired?: boolean;
+  /**
+   * Scopes every request through this middleware must hold (all of them), for a route guarded on its
+   * own: `router.post("/mcp", bearerAuth({ verifier, scopes: ["mcp:tools"] }), handler)`. Because they
+   * are known before the token is read, a 401 carries them in its `scope` parameter (RFC 9728 §5.1, the
+   * MCP authorization spec), so clients ask for the right scopes at once; a token without them is a 403.
+   */
+  scopes?: string | readonly string[];
+};
 
 /** The request as this middleware sees it; Koa's `ctx.request` fits it in Koa 2 and 3. */
 export interface AuthKoaRequest extends Pick<RequestLike, "method" | "body"> {
@@ -77,13 +88,24 @@ export type AuthMiddleware = (ctx: AuthContext, next: () => Promise<unknown>) =>
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
+  const { credentialsRequired, scopes, ...rest } = options ?? ({} as BearerAuthOptions);
   const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
-  const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
+  if (scopes !== undefined && credentialsRequired === false)
+    throw new TypeError(
+      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
+    );
+  const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
+  const readers =
+    credentialsRequired === false
+      ? { ...READERS, credentialsRequired }
+      : required !== undefined
+        ? Object.freeze({ ...READERS, scopes: required.scopes })
+        : READERS;
   const accept = (ctx: AuthContext, next: () => Promise<unknown>, auth: AuthResult | undefined) => {
     ctx.state.auth = auth;
     if (auth === undefined) markAnonymous(ctx.state, verifier.challenge);
     else if (auth.responseHeaders !== undefined) ctx.set?.({ ...auth.responseHeaders });
+    required?.check(auth, "ctx.state.auth");
     return next() as Promise<void>;
   };
   // Not an async function: a cached token is handed on synchronously, with no promise of our own.
@@ -94,6 +116,49 @@ export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
     const result = verifier.authenticateMaybeSync(ctx.request, readers);
     if (result instanceof Promise) return result.then((auth) => accept(ctx, next, auth));
     return accept(ctx, next, result);
+  };
+}
+
+/** The context as `protectedResourceMetadata` sees it; Koa's context fits it. */
+export interface MetadataContext {
+  method: string;
+  url: string;
+  originalUrl?: string;
+  status: number;
+  body: unknown;
+  set(field: Record<string, string>): void;
+}
+
+/**
+ * Serves the verifier's protected resource metadata (RFC 9728) at `verifier.resourceMetadata.path`:
+ * `GET`/`HEAD` get the JSON document (cacheable, `Access-Control-Allow-Origin: *`), `OPTIONS` a CORS
+ * preflight answer (204), other methods 405; every other request goes on to `next()`. Mount it before
+ * `bearerAuth`, with the same verifier, so the document needs no token. Needs the `resource` option.
+ * @example
+ * const verifier = createVerifier({ issuer, resource: "https://api.example.com/mcp" });
+ * app.use(protectedResourceMetadata({ verifier }));
+ * app.use(bearerAuth({ verifier }));
+ */
+export function protectedResourceMetadata(
+  options: VerifierOrOptions,
+): (ctx: MetadataContext, next: () => Promise<unknown>) => Promise<void> {
+  const verifier = resolveVerifier(options, "protectedResourceMetadata()");
+  if (verifier.resourceMetadata === undefined)
+    throw new TypeError(
+      'resource-guard: protectedResourceMetadata() needs the "resource" option: the identifier clients use for this API, such as "https://api.example.com/mcp"',
+    );
+  // Not an async function, like bearerAuth: every request of the app passes through here.
+  return (ctx, next) => {
+    // originalUrl: the document lives at the host's root path whatever prefix this is mounted under.
+    const answer = metadataResponse(verifier, { method: ctx.method, url: ctx.originalUrl ?? ctx.url });
+    if (answer === undefined) return next() as Promise<void>;
+    ctx.status = answer.status;
+    // Koa would turn a null body into 204, so HEAD keeps no body and only its headers; Koa ends a HEAD
+    // response without one and keeps the Content-Length set below.
+    if (answer.body !== null) ctx.body = answer.body;
+    // After the body, which sets its own Content-Type and Content-Length.
+    ctx.set({ ...answer.headers });
+    return Promise.resolve();
   };
 }
 

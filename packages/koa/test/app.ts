@@ -7,8 +7,8 @@ import type { Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import Router from "@koa/router";
-import type { VerifierOptions } from "@resource-guard/core";
-import { bearerAuth, requireAnyScope, requireScopes } from "@resource-guard/koa";
+import { createVerifier, type VerifierOptions } from "@resource-guard/core";
+import { bearerAuth, protectedResourceMetadata, requireAnyScope, requireScopes } from "@resource-guard/koa";
 import Koa3 from "koa";
 import Koa2 from "koa2";
 import { expect } from "vitest";
@@ -52,20 +52,28 @@ export function koaHarness(major: KoaMajor): Harness {
     name: `koa ${major}`,
     async start(options: VerifierOptions, tls?: TlsServerOptions) {
       const app = createApp(major);
+      // `credentialsRequired` is bearerAuth's option (optional authentication), not a verifier's.
+      const { credentialsRequired, ...verifierOptions } = options as VerifierOptions & {
+        credentialsRequired?: boolean;
+      };
+      const verifier = createVerifier(verifierOptions);
+      if (options.resource !== undefined) app.use(protectedResourceMetadata({ verifier }));
       const open = new Router();
-      open.get(ROUTES.health, (ctx) => {
-        ctx.body = { route: ROUTES.health, authenticated: ctx.state.auth !== undefined };
-      });
-      const guarded = new Router();
       const echo = (ctx: Koa3.Context) => {
         ctx.body = { route: ctx.path, sub: ctx.state.auth?.claims.sub, scopes: ctx.state.auth?.scopes };
       };
+      open.get(ROUTES.health, (ctx) => {
+        ctx.body = { route: ROUTES.health, authenticated: ctx.state.auth !== undefined };
+      });
+      // A route with its own authentication, declared before the app-wide one.
+      open.get(ROUTES.scoped, bearerAuth({ verifier, scopes: [...ORDERS_SCOPES] }), echo);
+      const guarded = new Router();
       guarded.get(ROUTES.me, echo);
       guarded.get(ROUTES.orders, requireScopes(...ORDERS_SCOPES), echo);
       guarded.get(ROUTES.both, requireScopes([...BOTH_SCOPES]), echo);
       guarded.get(ROUTES.any, requireAnyScope(...ANY_SCOPES), echo);
       app.use(open.routes());
-      app.use(bearerAuth(options));
+      app.use(bearerAuth({ verifier, credentialsRequired }));
       app.use(guarded.routes());
       return listen(app, tls);
     },

@@ -4,7 +4,13 @@
  */
 import Router from "@koa/router";
 import type { AuthResult, TokenBinding } from "@resource-guard/core";
-import { bearerAuth, requireAnyScope, requireClaims, requireScopes } from "@resource-guard/koa";
+import {
+  bearerAuth,
+  protectedResourceMetadata,
+  requireAnyScope,
+  requireClaims,
+  requireScopes,
+} from "@resource-guard/koa";
 import Koa from "koa";
 import Koa2 from "koa2";
 import { describe, expectTypeOf, it } from "vitest";
@@ -53,6 +59,18 @@ describe("koa types", () => {
     const app = new Koa2();
     app.use(bearerAuth(options));
     app.use(requireScopes("orders:read"));
+  });
+
+  it("fits protectedResourceMetadata and a route-level bearerAuth({ scopes }) on both majors", () => {
+    const resource = { issuer: "https://idp.example.com", resource: "https://api.example.com/mcp" };
+    new Koa().use(protectedResourceMetadata(resource));
+    new Koa2().use(protectedResourceMetadata(resource));
+    const router = new Router();
+    router.post("/mcp", bearerAuth({ ...resource, scopes: ["mcp:tools"] }), (ctx) => {
+      expectTypeOf(ctx.state.auth).toEqualTypeOf<AuthResult | undefined>();
+    });
+    // @ts-expect-error scopes are strings
+    bearerAuth({ ...resource, scopes: [1] });
   });
 
   it("types the arguments", () => {

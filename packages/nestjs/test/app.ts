@@ -149,6 +149,8 @@ export function nestHarness(platform: Platform): Harness {
     start: (options: VerifierOptions, tls?: TlsServerOptions) => startConformanceApp(platform, options, tls),
     // Nest runs guards on matched routes only: an unknown path is Nest's 404.
     routesBeforeAuthentication: true,
+    noResourceMetadata:
+      "@resource-guard/nestjs does not serve the RFC 9728 document or take route scopes before authenticating yet",
     expectErrorBody: expectNestErrorBody,
   };
 }

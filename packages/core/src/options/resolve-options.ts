@@ -15,6 +15,7 @@ import { resolveDPoP } from "./dpop.js";
 import { resolveKeyLayer } from "./key-layer.js";
 import { resolveMtls } from "./mtls.js";
 import type { ClaimPredicate, ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
+import { resolveResource } from "./resource.js";
 import { resolveStaticKeys } from "./static-keys.js";
 
 /** The names of IssuerSettings: settings given once for all issuers or per issuer. */
@@ -53,6 +54,8 @@ export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([
   "rejectDPoPBoundTokens",
   "dpop",
   "mtls",
+  "resource",
+  "resourceMetadata",
   "fetch",
   "now",
   "onKeyError",
@@ -354,9 +357,15 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     fail("createVerifier() needs an options object: { issuer, audience }");
   refuseUnknownKeys(input, VERIFIER_OPTION_NAMES, "");
   const allowInsecureHttp = boolean(input.allowInsecureHttp, "allowInsecureHttp", false);
+  const resource = resolveResource(input.resource, input.resourceMetadata, allowInsecureHttp);
 
   const issuers = new Map<string, ResolvedIssuer>();
-  collectEntries(input).forEach((entry, index) => {
+  // RFC 8707 / RFC 9728: without an explicit audience, tokens must be minted for this resource.
+  const withAudience =
+    resource !== undefined && input.audience === undefined
+      ? { ...input, audience: resource.resource }
+      : input;
+  collectEntries(withAudience).forEach((entry, index) => {
     const where = input.issuers ? ` (issuer ${JSON.stringify(entry.issuer)})` : "";
     for (const { issuer, settings, tid } of expandEntry(entry, index)) {
       if (issuers.has(issuer)) fail(`issuer "${issuer}" is configured twice`);
@@ -418,10 +427,11 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     realm,
     challenge: Object.freeze({
       realm,
-      resourceMetadata: undefined,
+      resourceMetadata: resource?.location.url,
       bearer: !dpop?.required,
       dpopAlgs: dpop?.algorithms,
     }),
+    resource,
     clockTolerance: number(input.clockTolerance, "clockTolerance", 5, 0, 3600),
     timeoutMs: number(input.timeoutMs, "timeoutMs", 5000, 1, 120_000),
     cooldownMs: number(input.cooldownMs, "cooldownMs", 30_000, 0),

@@ -8,6 +8,7 @@ import type { ChallengeContext } from "../errors/challenge.js";
 import type { AuthResult, FetchLike, InternalErrorEvent, JWTPayload, KeyErrorEvent } from "../types.js";
 import type { ResolvedDPoP } from "./dpop.js";
 import type { ResolvedMtls } from "./mtls.js";
+import type { ResolvedResource } from "./resource.js";
 
 /** A compiled claim rule: true when the claims pass. */
 export type ClaimTest = (value: unknown, claims: Readonly<JWTPayload>) => boolean;
@@ -52,6 +53,8 @@ export interface ResolvedOptions {
   readonly realm: string | undefined;
   /** What every challenge offers: realm, `resource_metadata`, accepted schemes. */
   readonly challenge: ChallengeContext;
+  /** RFC 9728: the resource identifier and the document members given; undefined without `resource`. */
+  readonly resource: ResolvedResource | undefined;
   readonly clockTolerance: number;
   readonly timeoutMs: number;
   readonly cooldownMs: number;
