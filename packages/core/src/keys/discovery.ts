@@ -1,5 +1,6 @@
 /**
- * discoverJwksUri(): finds an issuer's `jwks_uri` from its metadata, only ever at locations derived
+ * discoverMetadata() / discoverJwksUri(): read an issuer's metadata (for its `jwks_uri`, and for
+ * introspection its `introspection_endpoint`), only ever at locations derived
  * from the configured issuer (never from a token):
  *   1. OpenID Connect Discovery 1.0 §4: `{issuer}/.well-known/openid-configuration`
  *   2. RFC 8414 §3.1 path insertion: `{origin}/.well-known/oauth-authorization-server{path}`
@@ -34,15 +35,21 @@ function mismatchHint(configured: string, published: unknown): string {
   return `the metadata names issuer "${published}" but "${configured}" is configured${hint}`;
 }
 
+/** An issuer's metadata document (RFC 8414 §2, OIDC Discovery §3) and where it was read. */
+export interface IssuerMetadata {
+  readonly document: Readonly<Record<string, unknown>>;
+  readonly location: string;
+}
+
 /**
- * Returns the `jwks_uri` of `issuer`. With `metadataUrl`, only that document is read (its `issuer`
- * is still checked). Throws KeyFetchError.
+ * Reads the metadata document of `issuer`, whose `issuer` member must equal it. With `metadataUrl`,
+ * only that document is read. Throws KeyFetchError. The key set and introspection both start here.
  */
-export async function discoverJwksUri(
+export async function discoverMetadata(
   issuer: string,
   metadataUrl: string | undefined,
   options: FetchJsonOptions,
-): Promise<string> {
+): Promise<IssuerMetadata> {
   const locations = metadataUrl ? [metadataUrl] : metadataLocations(issuer);
   let lastError: unknown;
   for (const location of locations) {
@@ -54,16 +61,29 @@ export async function discoverJwksUri(
       if (error instanceof HttpStatusError && error.status >= 400 && error.status < 500) continue;
       throw error;
     }
-    if (document === null || typeof document !== "object")
+    if (document === null || typeof document !== "object" || Array.isArray(document))
       throw new KeyFetchError(`${location} is not a metadata object`);
-    const { issuer: published, jwks_uri: jwksUri } = document as Record<string, unknown>;
+    const { issuer: published } = document as Record<string, unknown>;
     if (published !== issuer) throw new KeyFetchError(`${location}: ${mismatchHint(issuer, published)}`);
-    if (typeof jwksUri !== "string") throw new KeyFetchError(`${location} has no "jwks_uri"`);
-    const why = whyUrlIsRefused(jwksUri, options.allowInsecureHttp);
-    if (why) throw new KeyFetchError(`the jwks_uri ${jwksUri} published at ${location} ${why}`);
-    return jwksUri;
+    return { document: document as Record<string, unknown>, location };
   }
   throw new KeyFetchError(`no metadata found for issuer ${issuer} (tried ${locations.join(", ")})`, {
     cause: lastError,
   });
+}
+
+/**
+ * Returns the `jwks_uri` of `issuer` from its metadata (see discoverMetadata). Throws KeyFetchError.
+ */
+export async function discoverJwksUri(
+  issuer: string,
+  metadataUrl: string | undefined,
+  options: FetchJsonOptions,
+): Promise<string> {
+  const { document, location } = await discoverMetadata(issuer, metadataUrl, options);
+  const jwksUri = document.jwks_uri;
+  if (typeof jwksUri !== "string") throw new KeyFetchError(`${location} has no "jwks_uri"`);
+  const why = whyUrlIsRefused(jwksUri, options.allowInsecureHttp);
+  if (why) throw new KeyFetchError(`the jwks_uri ${jwksUri} published at ${location} ${why}`);
+  return jwksUri;
 }

@@ -25,6 +25,8 @@ export interface FetchJsonOptions {
   timeoutMs: number;
   maxResponseBytes: number;
   allowInsecureHttp: boolean;
+  /** The outbound request budget (outbound/budget.ts): returns 0 to send, else ms until one may go. */
+  budget?: { take(url: string): number };
 }
 
 export interface FetchedJson {
@@ -74,6 +76,8 @@ async function readLimited(response: Response, limit: number): Promise<string> {
  * large or not JSON. A 404 is reported with `notFound` so discovery can try its next location.
  */
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<FetchedJson> {
+  if ((options.budget?.take(url) ?? 0) > 0)
+    throw new KeyFetchError(`outbound request budget for ${new URL(url).origin} is spent`);
   const signal = AbortSignal.timeout(options.timeoutMs);
   let current = url;
   try {
