@@ -30,9 +30,11 @@ export interface JWTPayload {
 
 /** The result of a successful verification. The object is frozen: it may be shared by cached hits. */
 export interface AuthResult {
-  /** The raw compact JWS that was verified. */
+  /** The raw compact JWS that was verified (or the opaque token that was introspected). */
   readonly token: string;
+  /** The JWS header; an empty object for an introspected opaque token, which has none. */
   readonly header: Readonly<JWTHeader>;
+  /** The JWT's claims, or for an introspected token the members of the introspection response. */
   readonly claims: Readonly<JWTPayload>;
   /** Every scope (or role/permission, per `scopeClaims`) the token grants, deduplicated. */
   readonly scopes: readonly string[];
@@ -192,6 +194,59 @@ export interface TokenCacheOptions {
   maxBytes?: number;
 }
 
+/**
+ * A shared cache of introspection answers (a fleet's Redis, say). Keys are
+ * `"introspection:" + base64url(sha256(token))`, never the token; values are JSON-serialisable plain
+ * objects that must come back unchanged. Either method may return a promise; one that throws, rejects
+ * or takes longer than `introspection.cacheTimeoutMs` makes the request a 503.
+ */
+export interface IntrospectionCache {
+  get(key: string): unknown | Promise<unknown>;
+  set(key: string, value: unknown, ttlMs: number): void | Promise<void>;
+}
+
+/** Opaque tokens: RFC 7662 introspection at one configured issuer. */
+export interface IntrospectionOptions {
+  /** The configured issuer that introspects; may be omitted when only one issuer is configured. */
+  issuer?: string;
+  /** The introspection endpoint. Default: the issuer metadata's `introspection_endpoint`. */
+  endpoint?: string;
+  /** This API's client id at the provider. */
+  clientId: string;
+  /** This API's client secret. */
+  clientSecret: string;
+  /** RFC 6749 §2.3.1: a Basic header (default) or form-body credentials. */
+  authMethod?: "client_secret_basic" | "client_secret_post";
+  /** Also introspect JWTs of this issuer, after verifying them locally (revocation checks). Default false. */
+  jwts?: boolean;
+  /** Longest time an active answer is reused, in ms (never past the token's `exp`). Default 30000. */
+  maxCacheMs?: number;
+  /** How long an inactive answer is reused, in ms. Default 5000. */
+  inactiveCacheMs?: number;
+  /** Bounds of the in-process cache of answers. Default 10,000 answers / 16 MiB. */
+  memoryCache?: { maxEntries?: number; maxBytes?: number };
+  /** A shared cache behind the in-process one (`redisStore` of @resource-guard/redis). */
+  cache?: IntrospectionCache;
+  /** A shared-cache operation that takes longer has failed (503). Default 1000. */
+  cacheTimeoutMs?: number;
+  /** Called when introspection fails; for logs. Never receives the token or its hash. */
+  onError?: (event: IntrospectionErrorEvent) => void;
+}
+
+export interface IntrospectionErrorEvent {
+  issuer: string;
+  url: string | undefined;
+  reason: string;
+}
+
+/** The outbound request budget per identity provider origin (key fetches and introspection together). */
+export interface OutboundBudgetOptions {
+  /** Requests per second. Default 20. */
+  requestsPerSecond?: number;
+  /** Requests that may go out at once after a quiet period. Default 40. */
+  burst?: number;
+}
+
 /** Options of `createVerifier`. Unknown names are refused. */
 export interface VerifierOptions extends IssuerSettings {
   /** The accepted issuer(s): exact match on `iss`. Either this or `issuers` is required. */
@@ -225,7 +280,11 @@ export interface VerifierOptions extends IssuerSettings {
   tokenCache?: TokenCacheOptions | false;
   /** Reject DPoP-bound tokens (`cnf.jkt`) presented with the Bearer scheme (RFC 9449 §7.1). Default true. */
   rejectDPoPBoundTokens?: boolean;
-  /** Replace the `fetch` used for discovery and JWKS. */
+  /** Opaque tokens: introspect them at the issuer (RFC 7662). */
+  introspection?: IntrospectionOptions;
+  /** Cap on requests to each identity provider, for keys and introspection together. Default 20/s, burst 40. */
+  outboundBudget?: OutboundBudgetOptions;
+  /** Replace the `fetch` used for discovery, JWKS and introspection. */
   fetch?: FetchLike;
   /** The clock, in milliseconds since the epoch. For tests. */
   now?: () => number;

@@ -11,6 +11,8 @@ import { compileClaimRule } from "../pipeline/claims.js";
 import { compileScopeReader } from "../pipeline/scopes.js";
 import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
+import { resolveIntrospection } from "./introspection.js";
+import { resolveOutboundBudget } from "./outbound-budget.js";
 import type { ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
 
 /** The names of IssuerSettings: settings given once for all issuers or per issuer. */
@@ -46,6 +48,8 @@ export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([
   "allowInsecureHttp",
   "tokenCache",
   "rejectDPoPBoundTokens",
+  "introspection",
+  "outboundBudget",
   "fetch",
   "now",
   "onKeyError",
@@ -385,6 +389,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     allowInsecureHttp,
     tokenCache,
     rejectDPoPBoundTokens: boolean(input.rejectDPoPBoundTokens, "rejectDPoPBoundTokens", true),
+    introspection: resolveIntrospection(input.introspection, issuers, allowInsecureHttp),
+    outboundBudget: resolveOutboundBudget(input.outboundBudget),
     fetch: fetchImpl as ResolvedOptions["fetch"],
     now,
     onKeyError: input.onKeyError,

@@ -4,7 +4,9 @@
  */
 import type { KeyObject } from "node:crypto";
 import type { ChallengeContext } from "../errors/challenge.js";
+import type { OutboundBudgetSettings } from "../outbound/budget.js";
 import type { FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
+import type { ResolvedIntrospection } from "./introspection.js";
 
 /** A compiled claim rule: true when the claims pass. */
 export type ClaimTest = (value: unknown, claims: Readonly<JWTPayload>) => boolean;
@@ -55,6 +57,10 @@ export interface ResolvedOptions {
   readonly allowInsecureHttp: boolean;
   readonly tokenCache: { readonly maxEntries: number; readonly maxBytes: number } | false;
   readonly rejectDPoPBoundTokens: boolean;
+  /** RFC 7662 introspection of opaque tokens, when configured. */
+  readonly introspection: ResolvedIntrospection | undefined;
+  /** Requests per second per identity provider origin, keys and introspection together. */
+  readonly outboundBudget: OutboundBudgetSettings;
   readonly fetch: FetchLike;
   readonly now: () => number;
   readonly onKeyError: ((event: KeyErrorEvent) => void) | undefined;
