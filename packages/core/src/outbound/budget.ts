@@ -49,7 +49,7 @@ function originOf(url: string): string {
  */
 export function createOutboundBudget(settings: OutboundBudgetSettings, now: () => number): OutboundBudget {
   const buckets = new Map<string, Bucket>();
-  const perMs = settings.requestsPerSecond / 1000;
+  const rate = settings.requestsPerSecond;
   return {
     take(url: string): number {
       const origin = originOf(url);
@@ -60,14 +60,14 @@ export function createOutboundBudget(settings: OutboundBudgetSettings, now: () =
         bucket = { tokens: settings.burst, atMs: nowMs };
         buckets.set(origin, bucket);
       } else if (nowMs > bucket.atMs) {
-        bucket.tokens = Math.min(settings.burst, bucket.tokens + (nowMs - bucket.atMs) * perMs);
+        bucket.tokens = Math.min(settings.burst, bucket.tokens + ((nowMs - bucket.atMs) * rate) / 1000);
         bucket.atMs = nowMs;
       }
       if (bucket.tokens >= 1) {
         bucket.tokens -= 1;
         return 0;
       }
-      return Math.max(1, Math.ceil((1 - bucket.tokens) / perMs));
+      return Math.max(1, Math.ceil(((1 - bucket.tokens) * 1000) / rate));
     },
   };
 }
