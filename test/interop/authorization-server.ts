@@ -114,6 +114,8 @@ export async function startAuthorizationServer(
         allowedPolicy: () => true,
       },
       revocation: { enabled: true },
+      // RFC 9449: a token requested with a DPoP proof is bound to its key (cnf.jkt).
+      dPoP: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
