@@ -4,6 +4,9 @@
  *   ISSUER     the authorization server's issuer identifier (required)
  *   AUDIENCE   the `aud` value tokens must carry for this API (required)
  *   JWKS_URI   where the signing keys are; discovered from ISSUER when unset
+ *   INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET
+ *              this API's client at the authorization server: set them to accept opaque tokens,
+ *              which are then introspected (RFC 7662); INTROSPECTION_ENDPOINT when not discovered
  *   PORT       default 3000; HOST default 127.0.0.1
  *
  * `pnpm --filter example-express start`, or `tsx examples/express/src/server.ts`.
@@ -12,13 +15,35 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
-const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
+const {
+  ISSUER,
+  AUDIENCE,
+  JWKS_URI,
+  INTROSPECTION_CLIENT_ID,
+  INTROSPECTION_CLIENT_SECRET = "",
+  INTROSPECTION_ENDPOINT,
+  PORT = "3000",
+  HOST = "127.0.0.1",
+} = process.env;
 if (!ISSUER || !AUDIENCE) {
   console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
   process.exit(1);
 }
 
-const app = createApp({ issuer: ISSUER, audience: AUDIENCE, ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}) });
+const app = createApp({
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}),
+  ...(INTROSPECTION_CLIENT_ID
+    ? {
+        introspection: {
+          clientId: INTROSPECTION_CLIENT_ID,
+          clientSecret: INTROSPECTION_CLIENT_SECRET,
+          ...(INTROSPECTION_ENDPOINT ? { endpoint: INTROSPECTION_ENDPOINT } : {}),
+        },
+      }
+    : {}),
+});
 // Express 5 hands a failed listen (port in use…) to the callback.
 const server: Server = app.listen(Number(PORT), HOST, (error?: Error) => {
   if (error) throw error;
