@@ -1,9 +1,11 @@
 /**
  * The introspection stage (RFC 7662) for the one issuer that introspects. It answers "is this opaque
  * token good for this API?" and is built so the identity provider sees as few requests as possible:
- * - an in-process cache of answers keyed by a hash of the token (memory-cache.ts, cache-key.ts): a
- *   repeated token costs one hash and one Map lookup, and its AuthResult is built once;
- * - behind it, an optional shared cache (shared-cache.ts) so a fleet asks once per token;
+ * - an in-process cache of answers (memory-cache.ts): a repeated token costs what a cached JWT costs,
+ *   one Map lookup under a 32-bit fingerprint and a full comparison with the token the entry is for
+ *   (the token is in memory anyway, in the AuthResult); its AuthResult is built once per answer;
+ * - behind it, an optional shared cache (shared-cache.ts) so a fleet asks once per token, keyed by
+ *   SHA-256 of the token (cache-key.ts): nothing that leaves the process holds the token;
  * - one request in flight per token, shared by every request that waits for it;
  * - the outbound budget (outbound/budget.ts), shared with the key fetches: beyond it, 503;
  * - after a failure, backoff (1 s doubling to `maxBackoffMs`, or longer when the provider's
@@ -11,6 +13,7 @@
  * Failures of the provider are 503 IntrospectionUnavailableError, never 401; only the provider's
  * answer (`active: false`, or claims that fail a check) makes a 401 (answer.ts).
  */
+import { fingerprint } from "../cache/token-cache.js";
 import { IntrospectionUnavailableError } from "../errors/bearer-error.js";
 import type { FetchJsonOptions } from "../keys/fetch-json.js";
 import type { ResolvedIntrospection } from "../options/introspection.js";
@@ -69,6 +72,8 @@ export interface IntrospectorSettings {
 }
 
 interface Entry extends MemoryEntry {
+  /** The token this answer is about: a fingerprint match is served only when it is this token. */
+  readonly token: string;
   readonly answer: StoredAnswer;
   readonly header: JWTHeader;
   /** Built on the first request the answer accepts, then shared by every later one. */
@@ -86,7 +91,7 @@ export class Introspector {
   readonly issuer: string;
   /** Whether JWTs of that issuer are introspected too (after local verification). */
   readonly jwts: boolean;
-  private readonly memory: MemoryCache<Entry>;
+  private readonly memory: MemoryCache<number, Entry>;
   private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly send: (endpoint: string, token: string) => Promise<IntrospectionResponse>;
   private readonly lifetimes: AnswerLifetimes;
@@ -116,8 +121,8 @@ export class Introspector {
    * when nothing usable is cached. Synchronous: a cached token never waits.
    */
   lookup(token: string, nowMs: number): AuthResult | undefined {
-    const entry = this.memory.get(introspectionKey(token), nowMs);
-    if (entry === undefined) return undefined;
+    const entry = this.memory.get(fingerprint(token), nowMs);
+    if (entry === undefined || entry.token !== token) return undefined;
     return entry.auth ?? this.accept(entry, token, nowMs);
   }
 
@@ -160,19 +165,20 @@ export class Introspector {
     const shared = options.cache;
     if (shared !== undefined) {
       const stored = await readShared(shared, key, options.cacheTimeoutMs, now());
-      if (stored !== undefined) return this.remember(key, stored, header, JSON.stringify(stored).length);
+      if (stored !== undefined) return this.remember(token, stored, header, JSON.stringify(stored).length);
     }
     const startedAt = now();
     const response = await this.call(token, startedAt);
     // The lifetime counts from when the request was sent: never longer than the provider meant.
     const answer = toStoredAnswer(response.members, issuer, startedAt, this.lifetimes);
     if (shared !== undefined) await writeShared(shared, key, answer, options.cacheTimeoutMs, now());
-    return this.remember(key, answer, header, response.bytes);
+    return this.remember(token, answer, header, response.bytes);
   }
 
-  private remember(key: string, answer: StoredAnswer, header: JWTHeader, bytes: number): Entry {
-    const entry: Entry = { answer, header, untilMs: answer.until, size: bytes + key.length + ENTRY_OVERHEAD };
-    if (answer.until > this.settings.now()) this.memory.set(key, entry);
+  private remember(token: string, answer: StoredAnswer, header: JWTHeader, bytes: number): Entry {
+    const size = bytes + token.length + ENTRY_OVERHEAD;
+    const entry: Entry = { token, answer, header, untilMs: answer.until, size };
+    if (answer.until > this.settings.now()) this.memory.set(fingerprint(token), entry);
     return entry;
   }
 

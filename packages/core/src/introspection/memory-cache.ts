@@ -1,7 +1,8 @@
 /**
  * The in-process cache of introspection answers (the first level, in front of any shared cache). It
- * is what makes an opaque token as cheap as a cached JWT on every request after the first: one hash
- * and one Map lookup, and the AuthResult built once per answer.
+ * is what makes an opaque token as cheap as a cached JWT on every request after the first: one Map
+ * lookup, and the AuthResult built once per answer. The introspector keys it as the verified-token
+ * cache is keyed (a 32-bit fingerprint, the token compared in full before use).
  *
  * Bounded in entries and in bytes (the answer's JSON size plus the key), so a flood of tokens cannot
  * grow it without limit. Like the verified-token cache it keeps two generations rather than evicting
@@ -16,9 +17,9 @@ export interface MemoryEntry {
   readonly size: number;
 }
 
-export class MemoryCache<E extends MemoryEntry> {
-  private young = new Map<string, E>();
-  private old = new Map<string, E>();
+export class MemoryCache<K, E extends MemoryEntry> {
+  private young = new Map<K, E>();
+  private old = new Map<K, E>();
   private youngBytes = 0;
   private oldBytes = 0;
   private readonly generationEntries: number;
@@ -43,7 +44,7 @@ export class MemoryCache<E extends MemoryEntry> {
   }
 
   /** The entry under `key` while it may still be used at `nowMs`. */
-  get(key: string, nowMs: number): E | undefined {
+  get(key: K, nowMs: number): E | undefined {
     let entry = this.young.get(key);
     let inOld = false;
     if (entry === undefined) {
@@ -62,14 +63,14 @@ export class MemoryCache<E extends MemoryEntry> {
     return entry;
   }
 
-  set(key: string, entry: E): void {
+  set(key: K, entry: E): void {
     if (entry.size > this.maxBytes) return;
     this.delete(key, false);
     this.delete(key, true);
     this.insert(key, entry);
   }
 
-  private insert(key: string, entry: E): void {
+  private insert(key: K, entry: E): void {
     this.young.set(key, entry);
     this.youngBytes += entry.size;
     if (this.young.size >= this.generationEntries || this.youngBytes >= this.generationBytes) {
@@ -85,7 +86,7 @@ export class MemoryCache<E extends MemoryEntry> {
     }
   }
 
-  private delete(key: string, fromOld: boolean): void {
+  private delete(key: K, fromOld: boolean): void {
     const map = fromOld ? this.old : this.young;
     const entry = map.get(key);
     if (entry === undefined) return;
