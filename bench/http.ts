@@ -38,6 +38,8 @@ export interface HttpResult {
   bare: boolean;
   ours: boolean;
   limit: boolean;
+  /** Opaque tokens, answered from the introspection cache. */
+  opaque?: boolean;
   mode: HttpMode;
   rounds: HttpRound[];
   rps: number;
@@ -59,11 +61,22 @@ export interface HttpPlan {
   only?: readonly string[];
 }
 
+/** The HTTP phase's raw output (bench/.raw/http.json). */
+export interface HttpRun {
+  plan: HttpPlan;
+  results: HttpResult[];
+  /** Calls that reached the introspection endpoint in the HTTP phase, and how many before measuring. */
+  introspectionCalls?: { total: number; beforeMeasuring: number };
+}
+
 export interface HttpTokens {
   hot: string;
   rotating: string[];
   /** At least rounds × distinctPerRound tokens. */
   distinct: string[];
+  /** Opaque tokens for the servers that introspect (`opaque: true`): one hot, 1,000 rotating. */
+  opaqueHot: string;
+  opaqueRotating: string[];
 }
 
 interface Running {
@@ -128,6 +141,19 @@ async function check(server: Running, token: string): Promise<string | undefined
   return undefined;
 }
 
+/** Sends each token once, `concurrency` at a time; each must be accepted. */
+async function present(port: number, tokens: readonly string[], concurrency: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < tokens.length) {
+        const answered = await status(port, tokens[next++]!);
+        if (answered !== 200) throw new Error(`an opaque token answered ${answered} during warm-up`);
+      }
+    }),
+  );
+}
+
 /** One load run; `nextToken` is called once per request. */
 async function load(
   port: number,
@@ -163,6 +189,8 @@ export async function runHttpBench(
   tokens: HttpTokens,
   plan: HttpPlan,
   log: (line: string) => void,
+  /** Called once the servers are warm, right before the first measured round. */
+  onMeasuring?: () => void,
 ): Promise<HttpResult[]> {
   const results = new Map<string, HttpResult>();
   const servers: Running[] = [];
@@ -182,7 +210,7 @@ export async function runHttpBench(
       skip(`unavailable: ${(err as Error).message.slice(0, 160)}`);
       continue;
     }
-    const failure = await check(server, tokens.hot);
+    const failure = await check(server, config.opaque ? tokens.opaqueHot : tokens.hot);
     if (failure) {
       skip(`failed its correctness check: ${failure}`);
       await stopServer(server);
@@ -194,11 +222,18 @@ export async function runHttpBench(
 
   try {
     let rotor = 0;
-    const rotating = () => tokens.rotating[rotor++ % tokens.rotating.length]!;
+    const jwtRotating = () => tokens.rotating[rotor++ % tokens.rotating.length]!;
+    let opaqueRotor = 0;
+    const opaqueRotating = () => tokens.opaqueRotating[opaqueRotor++ % tokens.opaqueRotating.length]!;
+    const rotatingFor = (server: Running) => (server.config.opaque ? opaqueRotating : jwtRotating);
     for (const server of servers) {
-      await load(server.port, plan, rotating, { durationSec: plan.warmupSec });
+      // Every opaque token is presented once first, so its answer is cached before anything is timed
+      // however slowly a busy machine warms up.
+      if (server.config.opaque) await present(server.port, tokens.opaqueRotating, plan.connections);
+      await load(server.port, plan, rotatingFor(server), { durationSec: plan.warmupSec });
     }
     log(`http: ${servers.length} servers warmed`);
+    onMeasuring?.();
     for (let round = 0; round < plan.rounds; round++) {
       // Each round starts one server further along, so no server is always measured right after the
       // same neighbour.
@@ -207,7 +242,7 @@ export async function runHttpBench(
         for (const server of order) {
           const result = results.get(`${server.config.id}/${mode}`);
           if (!result) continue;
-          result.rounds.push(await measure(server, mode, round, tokens, plan, rotating));
+          result.rounds.push(await measure(server, mode, round, tokens, plan, rotatingFor(server)));
         }
       }
       log(`http: round ${round + 1}/${plan.rounds} done`);
@@ -239,7 +274,8 @@ async function measure(
   const t0 = process.hrtime.bigint();
   let result: autocannon.Result;
   if (mode === "hot") {
-    result = await load(server.port, plan, tokens.hot, { durationSec: plan.durationSec });
+    const hot = server.config.opaque ? tokens.opaqueHot : tokens.hot;
+    result = await load(server.port, plan, hot, { durationSec: plan.durationSec });
   } else if (mode === "rotating") {
     result = await load(server.port, plan, rotating, { durationSec: plan.durationSec });
   } else {
@@ -274,6 +310,7 @@ function blank(config: AppConfig, mode: HttpMode, skipped?: string): HttpResult 
     bare: config.bare ?? false,
     ours: config.ours ?? false,
     limit: config.limit ?? false,
+    opaque: config.opaque ?? false,
     mode,
     rounds: [],
     rps: Number.NaN,
