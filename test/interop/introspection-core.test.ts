@@ -257,6 +257,27 @@ describe("core's verifier and the provider's load", () => {
   });
 });
 
+describe("warmup", () => {
+  it("discovers the introspection endpoint, and says so when the metadata has none", async () => {
+    const before = as.counts.get("/.well-known/openid-configuration") ?? 0;
+    await createVerifier(options({}, { endpoint: undefined })).warmup();
+    expect((as.counts.get("/.well-known/openid-configuration") ?? 0) - before).toBeGreaterThanOrEqual(1);
+    const idp = await startTestIdp();
+    try {
+      const verifier = createVerifier({
+        issuer: idp.issuer,
+        audience: "orders-api",
+        introspection: { clientId: API.id, clientSecret: API.secret },
+      });
+      await expect(verifier.warmup()).rejects.toThrow(
+        `${idp.issuer}/.well-known/openid-configuration has no "introspection_endpoint"; configure "introspection.endpoint"`,
+      );
+    } finally {
+      await idp.close();
+    }
+  });
+});
+
 describe("JWTs sent to introspection too (jwts: true)", () => {
   let idp: TestIdp;
   let endpoint: Server;

@@ -299,7 +299,10 @@ export interface KeyErrorEvent {
 }
 
 export interface Verifier {
-  /** Verifies a raw compact JWT. Rejects with a BearerError. */
+  /**
+   * Verifies a raw compact JWT, or with `introspection` configured an opaque token (RFC 7662).
+   * Rejects with a BearerError.
+   */
   verify(token: string): Promise<AuthResult>;
   /**
    * Finds the token in a request (RFC 6750 §2, RFC 9449 §7) and verifies it, with its sender binding.
@@ -315,7 +318,10 @@ export interface Verifier {
   assertAnyScope(auth: AuthResult, scopes: readonly string[]): void;
   /** Throws InvalidTokenError (401 `claim_rule`) unless `check` returns true for the claims. */
   assertClaims(auth: AuthResult, check: ClaimCheck): void;
-  /** Fetches every issuer's keys now; rejects with a descriptive Error when one cannot be had. */
+  /**
+   * Fetches every issuer's keys now (and discovers the introspection endpoint); rejects with a
+   * descriptive Error when one cannot be had.
+   */
   warmup(): Promise<void>;
   /** The realm this verifier's challenges carry (adapters need it to build a 401 of their own). */
   readonly realm: string | undefined;

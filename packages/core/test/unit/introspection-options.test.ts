@@ -1,4 +1,4 @@
-import { createVerifier } from "@resource-guard/core";
+import { createVerifier, keycloak, okta } from "@resource-guard/core";
 import { describe, expect, it } from "vitest";
 
 const ISSUER = "https://idp.example.com/realms/prod";
@@ -92,6 +92,31 @@ describe("the introspection option", () => {
     );
     const store = { get: () => undefined, set: () => undefined };
     expect(() => createVerifier({ ...base, introspection: { ...client, cache: store } })).not.toThrow();
+  });
+});
+
+describe("introspection beside a preset", () => {
+  it("passes through presets as a verifier-wide option", () => {
+    expect(() =>
+      createVerifier(
+        keycloak({
+          url: "https://auth.example.com",
+          realm: "acme",
+          audience: "orders-api",
+          introspection: client,
+        }),
+      ),
+    ).not.toThrow();
+    expect(() =>
+      createVerifier(
+        okta({
+          issuer: "https://acme.okta.com/oauth2/default",
+          audience: "api://default",
+          scopeClaims: ["scp", "scope"],
+          introspection: { ...client, jwts: true },
+        }),
+      ),
+    ).not.toThrow();
   });
 });
 
