@@ -174,6 +174,17 @@ describe.each([...HARNESSES, ...PREVIOUS_MAJORS])("opaque tokens through $name",
     expect(introspections() - before).toBe(1);
   });
 
+  it("answers 400 for a token outside the b64token grammar, without asking the provider", async () => {
+    const before = introspections();
+    const res = await call(app, ROUTES.me, "not!a*token");
+    expect({ status: res.status, challenge: res.challenge }).toEqual({
+      status: 400,
+      challenge:
+        'Bearer realm="api", error="invalid_request", error_description="The bearer token has characters outside the b64token syntax"',
+    });
+    expect(introspections() - before).toBe(0);
+  });
+
   it("keeps a malformed JWT a malformed JWT: no question to the provider", async () => {
     const before = introspections();
     await expectInvalidToken(harness, app, "bm90.YSBKV1Q.c2lnbmF0dXJl", "malformed");

@@ -14,12 +14,13 @@
  * answer (`active: false`, or claims that fail a check) makes a 401 (answer.ts).
  */
 import { fingerprint } from "../cache/token-cache.js";
-import { IntrospectionUnavailableError } from "../errors/bearer-error.js";
+import { IntrospectionUnavailableError, InvalidTokenError } from "../errors/bearer-error.js";
 import type { FetchJsonOptions } from "../keys/fetch-json.js";
 import type { ResolvedIntrospection } from "../options/introspection.js";
 import type { ResolvedIssuer } from "../options/resolved-options.js";
 import type { OutboundBudget } from "../outbound/budget.js";
 import { readBinding } from "../pipeline/claims.js";
+import { isB64Token } from "../pipeline/extract.js";
 import type { AuthResult, JWTHeader, JWTPayload, TokenBinding } from "../types.js";
 import { type AnswerLifetimes, checkAnswer, type StoredAnswer, toStoredAnswer } from "./answer.js";
 import { introspectionKey } from "./cache-key.js";
@@ -126,9 +127,15 @@ export class Introspector {
     return entry.auth ?? this.accept(entry, token, nowMs);
   }
 
-  /** Judges an opaque token: from the cache when it can, else by asking the provider. */
+  /**
+   * Judges an opaque token: from the cache when it can, else by asking the provider. A token outside
+   * RFC 6750's b64token grammar is malformed (400 from a request) and never sent anywhere.
+   */
   verify(token: string, nowMs: number): AuthResult | Promise<AuthResult> {
-    return this.lookup(token, nowMs) ?? this.introspect(token, NO_HEADER);
+    const cached = this.lookup(token, nowMs);
+    if (cached !== undefined) return cached;
+    if (!isB64Token(token)) throw new InvalidTokenError("malformed", this.settings.realm);
+    return this.introspect(token, NO_HEADER);
   }
 
   /**
