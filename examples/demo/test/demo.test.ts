@@ -59,6 +59,9 @@ const NOT_ACTIVE = {
  */
 const OPAQUE_STEPS = [...STEPS.slice(0, 6), NOT_ACTIVE, STEPS[7]!, NOT_ACTIVE, NOT_ACTIVE, ...STEPS.slice(9)];
 
+/** A demo run takes about ten seconds; allow for a shared, busy machine (vitest's default here is 20 s). */
+const DEMO_TIMEOUT_MS = 90_000;
+
 /** Splits a transcript into the text of each numbered step (`[n] …` up to the next one). */
 function stepBlocks(transcript: string): string[] {
   return transcript.split(/\n(?=\[\d+\] )/).slice(1);
@@ -73,7 +76,7 @@ async function isListening(url: string): Promise<boolean> {
   }
 }
 
-describe.concurrent("pnpm demo", () => {
+describe.concurrent("pnpm demo", { timeout: DEMO_TIMEOUT_MS }, () => {
   it.each(FRAMEWORKS)(
     "tells the whole story on %s and exits 0, leaving nothing running",
     async (framework) => {
@@ -151,11 +154,8 @@ describe.concurrent("pnpm demo", () => {
   });
 });
 
-/** A demo run takes about ten seconds; allow for a shared, busy machine. */
-const DEMO_TIMEOUT_MS = 90_000;
-
 // A block of its own, so that no more than four demo processes run at once.
-describe.concurrent("pnpm demo --opaque", () => {
+describe.concurrent("pnpm demo --opaque", { timeout: DEMO_TIMEOUT_MS }, () => {
   it.each(FRAMEWORKS)(
     "tells the same story with opaque tokens on %s: introspection, revocation, expiry",
     async (framework) => {
@@ -181,33 +181,28 @@ describe.concurrent("pnpm demo --opaque", () => {
       expect(blocks[8]).toContain("/token/revocation");
       expect(blocks[8]).toContain("… waiting 2.0 s: the API's maxCacheMs");
     },
-    DEMO_TIMEOUT_MS,
   );
 
-  it(
-    "--serve --opaque prints curl commands that work as printed, revocation included",
-    async () => {
-      const demo = startScript(DEMO, ["--serve", "--opaque", "--framework", "express"], {
-        AS_PORT: "0",
-        API_PORT: "0",
-      });
-      try {
-        await demo.waitFor(/Press Ctrl-C to stop both servers\./);
-        const { stdout } = demo.output();
-        const commands = stdout.split("\n").filter((line) => /^(WRITE_TOKEN=|READ_TOKEN=|curl )/.test(line));
-        expect(commands).toHaveLength(9);
-        const script = `set -e\n${commands
-          .map((line) => (line.startsWith("curl -i") ? `${line} -s -o /dev/null -w '%{http_code}\\n'` : line))
-          .join("\n")}\n`;
-        const { stdout: statuses } = await promisify(execFile)("bash", ["-c", script], { timeout: 15_000 });
-        // The revoked token is still accepted on its cached answer (up to 30 s), as the comment says.
-        expect(statuses.trim().split("\n")).toEqual(["200", "200", "201", "403", "401", "200"]);
-        demo.child.kill("SIGINT");
-        expect((await demo.finished).code).toBe(0);
-      } finally {
-        if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill("SIGKILL");
-      }
-    },
-    DEMO_TIMEOUT_MS,
-  );
+  it("--serve --opaque prints curl commands that work as printed, revocation included", async () => {
+    const demo = startScript(DEMO, ["--serve", "--opaque", "--framework", "express"], {
+      AS_PORT: "0",
+      API_PORT: "0",
+    });
+    try {
+      await demo.waitFor(/Press Ctrl-C to stop both servers\./);
+      const { stdout } = demo.output();
+      const commands = stdout.split("\n").filter((line) => /^(WRITE_TOKEN=|READ_TOKEN=|curl )/.test(line));
+      expect(commands).toHaveLength(9);
+      const script = `set -e\n${commands
+        .map((line) => (line.startsWith("curl -i") ? `${line} -s -o /dev/null -w '%{http_code}\\n'` : line))
+        .join("\n")}\n`;
+      const { stdout: statuses } = await promisify(execFile)("bash", ["-c", script], { timeout: 15_000 });
+      // The revoked token is still accepted on its cached answer (up to 30 s), as the comment says.
+      expect(statuses.trim().split("\n")).toEqual(["200", "200", "201", "403", "401", "200"]);
+      demo.child.kill("SIGINT");
+      expect((await demo.finished).code).toBe(0);
+    } finally {
+      if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill("SIGKILL");
+    }
+  });
 });
