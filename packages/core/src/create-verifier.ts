@@ -107,12 +107,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
   const { realm, challenge, now, clockTolerance, issuers, maxTokenLength } = resolved;
   // One outbound budget per verifier, shared by key fetches and introspection (outbound/budget.ts).
+  const budget = createOutboundBudget(resolved.outboundBudget, now);
   const fetchOptions: FetchJsonOptions = {
     fetch: resolved.fetch,
     timeoutMs: resolved.timeoutMs,
     maxResponseBytes: resolved.maxResponseBytes,
     allowInsecureHttp: resolved.allowInsecureHttp,
-    budget: createOutboundBudget(resolved.outboundBudget, now),
+    budget,
   };
   const sources = createKeySources(resolved, fetchOptions);
   const cache = resolved.tokenCache
@@ -152,7 +153,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
           options: introspection,
           issuer: issuers.get(introspection.issuer) as ResolvedIssuer,
           fetchOptions,
-          budget: fetchOptions.budget as NonNullable<FetchJsonOptions["budget"]>,
+          budget,
           maxBackoffMs: resolved.maxBackoffMs,
           clockTolerance,
           realm,

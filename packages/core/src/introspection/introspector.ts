@@ -8,8 +8,7 @@
  *   SHA-256 of the token (cache-key.ts): nothing that leaves the process holds the token;
  * - one request in flight per token, shared by every request that waits for it;
  * - the outbound budget (outbound/budget.ts), shared with the key fetches: beyond it, 503;
- * - after a failure, backoff (1 s doubling to `maxBackoffMs`, or longer when the provider's
- *   `Retry-After` asks for it) during which requests needing a call get 503 without one.
+ * - after a failure, backoff (backoff.ts) during which requests needing a call get 503 without one.
  * Failures of the provider are 503 IntrospectionUnavailableError, never 401; only the provider's
  * answer (`active: false`, or claims that fail a check) makes a 401 (answer.ts).
  */
@@ -23,6 +22,7 @@ import { readBinding } from "../pipeline/claims.js";
 import { isB64Token } from "../pipeline/extract.js";
 import type { AuthResult, JWTHeader, JWTPayload, TokenBinding } from "../types.js";
 import { type AnswerLifetimes, checkAnswer, type StoredAnswer, toStoredAnswer } from "./answer.js";
+import { Backoff } from "./backoff.js";
 import { introspectionKey } from "./cache-key.js";
 import { discoverIntrospectionEndpoint } from "./endpoint.js";
 import { MemoryCache, type MemoryEntry } from "./memory-cache.js";
@@ -31,9 +31,6 @@ import { readShared, writeShared } from "./shared-cache.js";
 
 /** The header of an opaque token's AuthResult: it has none. */
 const NO_HEADER = Object.freeze({}) as JWTHeader;
-
-/** A provider's `Retry-After` is honoured up to this long. */
-const MAX_RETRY_AFTER_MS = 300_000;
 
 /** Bytes charged per cached answer besides the answer itself (key, entry, Map slot). */
 const ENTRY_OVERHEAD = 160;
@@ -98,9 +95,7 @@ export class Introspector {
   private readonly lifetimes: AnswerLifetimes;
   private endpoint: string | undefined;
   private discovering: Promise<string> | undefined;
-  private failures = 0;
-  private lastFailureAt = Number.NEGATIVE_INFINITY;
-  private backoffUntil = 0;
+  private readonly backoff: Backoff;
   private overBudget = false;
 
   constructor(private readonly settings: IntrospectorSettings) {
@@ -109,6 +104,7 @@ export class Introspector {
     this.jwts = options.jwts;
     this.endpoint = options.endpoint;
     this.memory = new MemoryCache(options.memoryCache.maxEntries, options.memoryCache.maxBytes);
+    this.backoff = new Backoff(settings.maxBackoffMs);
     this.send = createIntrospectionRequest(options, { ...fetchOptions, now });
     this.lifetimes = {
       maxCacheMs: options.maxCacheMs,
@@ -190,24 +186,21 @@ export class Introspector {
   }
 
   private async call(token: string, startedAt: number): Promise<IntrospectionResponse> {
-    if (startedAt < this.backoffUntil)
-      throw new IntrospectionUnavailableError(
-        "introspection is backing off after a failure",
-        (this.backoffUntil - startedAt) / 1000,
-      );
+    const waitMs = this.backoff.remainingMs(startedAt);
+    if (waitMs > 0)
+      throw new IntrospectionUnavailableError("introspection is backing off after a failure", waitMs / 1000);
     let endpoint: string;
     try {
       endpoint = this.endpoint ?? (await this.discover());
     } catch (error) {
       throw this.failed(error as Failure, startedAt, undefined);
     }
-    const waitMs = this.settings.budget.take(endpoint);
-    if (waitMs > 0) throw this.refusedByBudget(endpoint, waitMs);
+    const budgetWaitMs = this.settings.budget.take(endpoint);
+    if (budgetWaitMs > 0) throw this.refusedByBudget(endpoint, budgetWaitMs);
     this.overBudget = false;
     try {
       const response = await this.send(endpoint, token);
-      this.failures = 0;
-      this.backoffUntil = 0;
+      this.backoff.succeeded();
       return response;
     } catch (error) {
       throw this.failed(error as Failure, startedAt, endpoint);
@@ -240,19 +233,12 @@ export class Introspector {
     startedAt: number,
     endpoint: string | undefined,
   ): IntrospectionUnavailableError {
-    const { now, maxBackoffMs, options } = this.settings;
-    const at = now();
-    // Requests that were already in flight when the provider failed count as one failure, not many.
-    if (startedAt >= this.lastFailureAt) this.failures++;
-    this.lastFailureAt = at;
-    const backoff = Math.min(maxBackoffMs, 1000 * 2 ** (this.failures - 1));
-    const asked = Math.min(MAX_RETRY_AFTER_MS, error.retryAfterMs ?? 0);
-    this.backoffUntil = Math.max(this.backoffUntil, at + Math.max(backoff, asked));
+    const waitMs = this.backoff.failed(startedAt, this.settings.now(), error.retryAfterMs);
     // A discovered endpoint that is gone (404) may have moved: read the metadata again next time.
-    if (options.endpoint === undefined && error.status === 404) this.endpoint = undefined;
+    if (this.settings.options.endpoint === undefined && error.status === 404) this.endpoint = undefined;
     const reason = typeof error.reason === "string" ? error.reason : "introspection request failed";
     this.report(endpoint, reason);
-    return new IntrospectionUnavailableError(reason, (this.backoffUntil - at) / 1000, error);
+    return new IntrospectionUnavailableError(reason, waitMs / 1000, error);
   }
 
   private report(url: string | undefined, reason: string): void {

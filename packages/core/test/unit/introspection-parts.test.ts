@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { isStoredAnswer } from "../../src/introspection/answer.js";
+import { Backoff } from "../../src/introspection/backoff.js";
 import { introspectionKey } from "../../src/introspection/cache-key.js";
 import { isOpaqueToken } from "../../src/introspection/introspector.js";
 import { MemoryCache } from "../../src/introspection/memory-cache.js";
@@ -30,6 +31,34 @@ describe("the outbound budget", () => {
     // A long quiet period refills the bucket up to the burst, never beyond.
     now += 60_000;
     expect([budget.take(a), budget.take(a), budget.take(a), budget.take(a)]).toEqual([0, 0, 0, 500]);
+  });
+});
+
+describe("the backoff after failed requests", () => {
+  it("waits 1 s, doubling per failure up to maxBackoffMs, and forgets after a success", () => {
+    const backoff = new Backoff(5_000);
+    expect(backoff.remainingMs(0)).toBeLessThanOrEqual(0);
+    expect(backoff.failed(0, 0, undefined)).toBe(1_000);
+    expect(backoff.remainingMs(400)).toBe(600);
+    expect(backoff.failed(1_000, 1_000, undefined)).toBe(2_000);
+    expect(backoff.failed(3_000, 3_000, undefined)).toBe(4_000);
+    expect(backoff.failed(7_000, 7_000, undefined)).toBe(5_000);
+    backoff.succeeded();
+    expect(backoff.remainingMs(7_001)).toBeLessThanOrEqual(0);
+    expect(backoff.failed(8_000, 8_000, undefined)).toBe(1_000);
+  });
+
+  it("counts requests that were in flight together as one failure", () => {
+    const backoff = new Backoff(30_000);
+    // Ten requests sent at 0 fail at 100..109: one failure, 1 s.
+    for (let i = 0; i < 10; i++) backoff.failed(0, 100 + i, undefined);
+    expect(backoff.remainingMs(109)).toBe(1_000);
+  });
+
+  it("honours the provider's Retry-After, up to 5 minutes", () => {
+    const backoff = new Backoff(30_000);
+    expect(backoff.failed(0, 0, 7_000)).toBe(7_000);
+    expect(new Backoff(30_000).failed(0, 0, 86_400_000)).toBe(300_000);
   });
 });
 
