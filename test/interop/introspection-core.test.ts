@@ -179,7 +179,10 @@ describe("core's verifier and the provider's load", () => {
 
   it("holds a flood of random opaque tokens to the outbound budget", async () => {
     const clock = { ms: Date.now() };
-    const verifier = createVerifier(options({ now: () => clock.ms }));
+    const events: unknown[] = [];
+    const verifier = createVerifier(
+      options({ now: () => clock.ms }, { onError: (e: unknown) => events.push(e) }),
+    );
     const before = introspections();
     const outcomes = new Map<string, number>();
     // 40 requests may go at once (the burst), then 20 per second.
@@ -197,6 +200,11 @@ describe("core's verifier and the provider's load", () => {
     // The burst of 40, then 20 for each of the two seconds that passed.
     expect(introspections() - before).toBe(80);
     expect(Object.fromEntries(outcomes)).toEqual({ "401": 80, "503": 220 });
+    // One event per episode of refusals (each simulated second), not one per refused request.
+    const reason = `outbound request budget for ${new URL(as.issuer).origin} is spent`;
+    expect(events).toEqual(
+      [1, 2, 3].map(() => ({ issuer: as.issuer, url: as.introspectionEndpoint, reason })),
+    );
   });
 
   it("shares the budget with key fetches to the same provider", async () => {
