@@ -13,6 +13,8 @@ export interface AppSettings {
   issuer: string;
   audience: string;
   jwksUri: string;
+  /** The bench's RFC 7662 endpoint (bench/introspection-endpoint.ts), for the `*-rg-opaque` servers. */
+  introspectionEndpoint?: string;
 }
 
 export type Framework = "express" | "koa" | "fastify" | "hono" | "nestjs-express" | "nestjs-fastify";
@@ -27,6 +29,8 @@ export interface AppConfig {
   ours?: boolean;
   /** True for the framework plus the minimal verifier of bench/limit-verifier.ts (the yardstick). */
   limit?: boolean;
+  /** Sent opaque tokens (answered by introspection) instead of JWTs. */
+  opaque?: boolean;
   /** Token mixes this server is measured with (default: all). */
   modes?: readonly ("hot" | "rotating" | "distinct")[];
   build(settings: AppSettings): Promise<Server>;
@@ -130,6 +134,11 @@ function fastifyScope(read: (request: Untyped) => string | undefined): Untyped {
   };
 }
 
+/** The settings every verifier here is built from (the introspection endpoint is for the opaque ones). */
+function jwtSettings({ issuer, audience, jwksUri }: AppSettings) {
+  return { issuer, audience, jwksUri };
+}
+
 /** The limit verifier for the bench settings; RS256 only, like every server here. */
 function limitFor(s: AppSettings): Promise<LimitVerify> {
   return createLimitVerifier(s.jwksUri, { issuer: s.issuer, audience: s.audience, algorithms: ALGORITHMS });
@@ -142,6 +151,29 @@ function bearer(header: string | undefined): string | undefined {
 
 // The limit over HTTP only makes sense where nothing can be cached: all-distinct tokens.
 const DISTINCT_ONLY = ["distinct"] as const;
+// Opaque tokens are compared with JWTs where both are answered from a cache: hot and rotating.
+const CACHED_ONLY = ["hot", "rotating"] as const;
+
+/**
+ * resource-guard with opaque tokens: the same options plus introspection at the bench endpoint. The
+ * answers are kept for the whole run (maxCacheMs at its 1 h maximum, the endpoint's exp an hour
+ * ahead) and the budget lets the warm-up fill the cache at once, so measured rounds send no call at
+ * all: what is measured is a request answered from the introspection cache.
+ */
+function opaqueOptions(s: AppSettings) {
+  if (!s.introspectionEndpoint) throw new Error("no introspection endpoint");
+  return {
+    ...jwtSettings(s),
+    algorithms: ALGORITHMS,
+    outboundBudget: { requestsPerSecond: 5000, burst: 5000 },
+    introspection: {
+      endpoint: s.introspectionEndpoint,
+      clientId: "bench-api",
+      clientSecret: "bench-secret",
+      maxCacheMs: 3_600_000,
+    },
+  };
+}
 
 export const APP_CONFIGS: readonly AppConfig[] = [
   {
@@ -159,8 +191,20 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     async build(s) {
       const { bearerAuth, requireScopes } = await import("@resource-guard/express");
       return listenExpress(
-        await expressApp(bearerAuth({ ...s, algorithms: ALGORITHMS }), requireScopes(SCOPE)),
+        await expressApp(bearerAuth({ ...jwtSettings(s), algorithms: ALGORITHMS }), requireScopes(SCOPE)),
       );
+    },
+  },
+  {
+    id: "express-rg-opaque",
+    label: "Express + resource-guard, opaque tokens (cached introspection)",
+    framework: "express",
+    ours: true,
+    opaque: true,
+    modes: CACHED_ONLY,
+    async build(s) {
+      const { bearerAuth, requireScopes } = await import("@resource-guard/express");
+      return listenExpress(await expressApp(bearerAuth(opaqueOptions(s)), requireScopes(SCOPE)));
     },
   },
   {
@@ -232,7 +276,19 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     ours: true,
     async build(s) {
       const { bearerAuth, requireScopes } = await import("@resource-guard/koa");
-      return koaApp(bearerAuth({ ...s, algorithms: ALGORITHMS }), requireScopes(SCOPE));
+      return koaApp(bearerAuth({ ...jwtSettings(s), algorithms: ALGORITHMS }), requireScopes(SCOPE));
+    },
+  },
+  {
+    id: "koa-rg-opaque",
+    label: "Koa + resource-guard, opaque tokens (cached introspection)",
+    framework: "koa",
+    ours: true,
+    opaque: true,
+    modes: CACHED_ONLY,
+    async build(s) {
+      const { bearerAuth, requireScopes } = await import("@resource-guard/koa");
+      return koaApp(bearerAuth(opaqueOptions(s)), requireScopes(SCOPE));
     },
   },
   {
@@ -243,7 +299,10 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     modes: DISTINCT_ONLY,
     async build(s) {
       const { bearerAuth, requireScopes } = await import("@resource-guard/koa");
-      return koaApp(bearerAuth({ ...s, algorithms: ALGORITHMS, tokenCache: false }), requireScopes(SCOPE));
+      return koaApp(
+        bearerAuth({ ...jwtSettings(s), algorithms: ALGORITHMS, tokenCache: false }),
+        requireScopes(SCOPE),
+      );
     },
   },
   {
@@ -301,7 +360,22 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     async build(s) {
       const { default: resourceGuard } = await import("@resource-guard/fastify");
       return fastifyApp(async (app) => {
-        await app.register(resourceGuard, { ...s, algorithms: ALGORITHMS });
+        await app.register(resourceGuard, { ...jwtSettings(s), algorithms: ALGORITHMS });
+        return app.requireScopes(SCOPE);
+      });
+    },
+  },
+  {
+    id: "fastify-rg-opaque",
+    label: "Fastify + resource-guard, opaque tokens (cached introspection)",
+    framework: "fastify",
+    ours: true,
+    opaque: true,
+    modes: CACHED_ONLY,
+    async build(s) {
+      const { default: resourceGuard } = await import("@resource-guard/fastify");
+      return fastifyApp(async (app) => {
+        await app.register(resourceGuard, opaqueOptions(s));
         return app.requireScopes(SCOPE);
       });
     },

@@ -41,6 +41,8 @@ export interface HttpResult {
   bare: boolean;
   ours: boolean;
   limit: boolean;
+  /** Opaque tokens, answered from the introspection cache. */
+  opaque?: boolean;
   mode: HttpMode;
   rounds: HttpRound[];
   rps: number;
@@ -62,11 +64,22 @@ export interface HttpPlan {
   only?: readonly string[];
 }
 
+/** The HTTP phase's raw output (bench/.raw/http.json). */
+export interface HttpRun {
+  plan: HttpPlan;
+  results: HttpResult[];
+  /** Calls that reached the introspection endpoint in the HTTP phase, and how many before measuring. */
+  introspectionCalls?: { total: number; beforeMeasuring: number };
+}
+
 export interface HttpTokens {
   hot: string;
   rotating: string[];
   /** At least rounds × distinctPerRound tokens. */
   distinct: string[];
+  /** Opaque tokens for the servers that introspect (`opaque: true`): one hot, 1,000 rotating. */
+  opaqueHot: string;
+  opaqueRotating: string[];
 }
 
 interface Running {
@@ -139,6 +152,19 @@ async function check(server: Running, token: string): Promise<string | undefined
   return undefined;
 }
 
+/** Sends each token once, `concurrency` at a time; each must be accepted. */
+async function present(port: number, tokens: readonly string[], concurrency: number): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < tokens.length) {
+        const answered = await status(port, tokens[next++]!);
+        if (answered !== 200) throw new Error(`an opaque token answered ${answered} during warm-up`);
+      }
+    }),
+  );
+}
+
 /** One load run; `nextToken` is called once per request. */
 async function load(
   port: number,
@@ -174,6 +200,9 @@ export async function runHttpBench(
   tokens: HttpTokens,
   plan: HttpPlan,
   log: (line: string) => void,
+  /** Called once the servers are warm, right before the first measured round. */
+  /** Called with true when a server's measured rounds start, false when they end. */
+  onMeasuring?: (measuring: boolean) => void,
 ): Promise<HttpResult[]> {
   const results = new Map<string, HttpResult>();
   const configs: AppConfig[] = [];
@@ -193,7 +222,7 @@ export async function runHttpBench(
       skip(`unavailable: ${(err as Error).message.slice(0, 160)}`);
       continue;
     }
-    const failure = await check(server, tokens.hot);
+    const failure = await check(server, config.opaque ? tokens.opaqueHot : tokens.hot);
     await stopServer(server);
     if (failure) {
       skip(`failed its correctness check: ${failure}`);
@@ -205,7 +234,10 @@ export async function runHttpBench(
   log(`http: ${configs.length} servers checked`);
 
   let rotor = 0;
-  const rotating = () => tokens.rotating[rotor++ % tokens.rotating.length]!;
+  const jwtRotating = () => tokens.rotating[rotor++ % tokens.rotating.length]!;
+  let opaqueRotor = 0;
+  const opaqueRotating = () => tokens.opaqueRotating[opaqueRotor++ % tokens.opaqueRotating.length]!;
+  const rotatingFor = (config: AppConfig) => (config.opaque ? opaqueRotating : jwtRotating);
   for (let round = 0; round < plan.rounds; round++) {
     // Each round starts one configuration further along, so none is always measured right after
     // the same neighbour; and each gets a fresh, warmed-up process.
@@ -213,12 +245,17 @@ export async function runHttpBench(
     for (const config of order) {
       const server = await startServer(config, settings, plan.pinned);
       try {
-        await load(server.port, plan, rotating, { durationSec: plan.warmupSec });
+        // Every opaque token is presented once first, so its answer is cached before anything is
+        // timed however slowly a busy machine warms up.
+        if (config.opaque) await present(server.port, tokens.opaqueRotating, plan.connections);
+        await load(server.port, plan, rotatingFor(config), { durationSec: plan.warmupSec });
+        onMeasuring?.(true);
         for (const mode of HTTP_MODES) {
           const result = results.get(`${config.id}/${mode}`);
           if (!result) continue;
-          result.rounds.push(await measure(server, mode, round, tokens, plan, rotating));
+          result.rounds.push(await measure(server, mode, round, tokens, plan, rotatingFor(config)));
         }
+        onMeasuring?.(false);
       } finally {
         await stopServer(server);
       }
@@ -249,7 +286,8 @@ async function measure(
   const t0 = process.hrtime.bigint();
   let result: autocannon.Result;
   if (mode === "hot") {
-    result = await load(server.port, plan, tokens.hot, { durationSec: plan.durationSec });
+    const hot = server.config.opaque ? tokens.opaqueHot : tokens.hot;
+    result = await load(server.port, plan, hot, { durationSec: plan.durationSec });
   } else if (mode === "rotating") {
     result = await load(server.port, plan, rotating, { durationSec: plan.durationSec });
   } else {
@@ -284,6 +322,7 @@ function blank(config: AppConfig, mode: HttpMode, skipped?: string): HttpResult 
     bare: config.bare ?? false,
     ours: config.ours ?? false,
     limit: config.limit ?? false,
+    opaque: config.opaque ?? false,
     mode,
     rounds: [],
     rps: Number.NaN,

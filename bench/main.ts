@@ -3,7 +3,7 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection` (run some phases; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -14,7 +14,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { renderChart } from "./chart.js";
 import type { DPoPReport } from "./dpop.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
-import { type HttpPlan, type HttpResult, runHttpBench } from "./http.js";
+import { type HttpPlan, type HttpRun, runHttpBench } from "./http.js";
+import type { IntrospectionReport } from "./introspection.js";
+import { startIntrospectionEndpoint } from "./introspection-endpoint.js";
 import { canPin, describeMachine, pinSelf } from "./machine.js";
 import type { MemoryReport } from "./memory.js";
 import type { MicroReport } from "./micro.js";
@@ -27,7 +29,9 @@ const RAW = quick ? "bench/.raw/quick" : "bench/.raw";
 const OUT = quick ? RAW : "bench";
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const configsArg = process.argv.find((a) => a.startsWith("--configs="));
-const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http", "dpop"]);
+const phases = new Set(
+  onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "introspection", "http", "dpop"],
+);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function child(script: string, nodeFlags: string[] = []): Promise<void> {
@@ -51,7 +55,7 @@ function readRaw<T>(name: string): T | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, "utf8")) as T) : undefined;
 }
 
-async function http(): Promise<{ plan: HttpPlan; results: HttpResult[] }> {
+async function http(): Promise<HttpRun> {
   const plan: HttpPlan = {
     rounds: quick ? 1 : 5,
     durationSec: quick ? 1 : 2,
@@ -62,19 +66,39 @@ async function http(): Promise<{ plan: HttpPlan; results: HttpResult[] }> {
     ...(configsArg ? { only: configsArg.slice(10).split(",") } : {}),
   };
   const idp = await startBenchIdp();
+  const endpoint = await startIntrospectionEndpoint(idp.issuer);
   try {
     log("http: minting tokens");
     const tokens = {
       hot: (await mintTokens(idp, "RS256", 1, "http-hot"))[0]!,
       rotating: await mintTokens(idp, "RS256", 1_000, "http-rot"),
       distinct: await mintTokens(idp, "RS256", plan.rounds * plan.distinctPerRound, "http-distinct"),
+      opaqueHot: endpoint.issue(1)[0]!,
+      opaqueRotating: endpoint.issue(1_000),
     };
     // Minting used every core; from here this process is the load generator and keeps to core 1.
     if (plan.pinned) pinSelf(1);
-    const settings = { issuer: idp.issuer, audience: AUDIENCE, jwksUri: idp.jwksUri };
-    const results = await runHttpBench(settings, tokens, plan, log);
-    return { plan, results };
+    const settings = {
+      issuer: idp.issuer,
+      audience: AUDIENCE,
+      jwksUri: idp.jwksUri,
+      introspectionEndpoint: endpoint.url,
+    };
+    // Calls while rounds are measured would mean the opaque rows measured introspection, not the
+    // cache; every fresh server process introspects its tokens during its own warm-up.
+    let mark = 0;
+    let measured = 0;
+    const results = await runHttpBench(settings, tokens, plan, log, (measuring) => {
+      if (measuring) mark = endpoint.calls;
+      else measured += endpoint.calls - mark;
+    });
+    return {
+      plan,
+      results,
+      introspectionCalls: { total: endpoint.calls, beforeMeasuring: endpoint.calls - measured },
+    };
   } finally {
+    await endpoint.close();
     await idp.close();
   }
 }
@@ -95,6 +119,10 @@ async function main(): Promise<void> {
     log("bench: memory");
     await child("memory", ["--expose-gc"]);
   }
+  if (phases.has("introspection")) {
+    log("bench: introspection");
+    await child("introspection");
+  }
   if (phases.has("dpop")) {
     log("bench: dpop");
     await child("dpop", ["--expose-gc"]);
@@ -106,8 +134,9 @@ async function main(): Promise<void> {
 
   const micro = readRaw<MicroReport>("micro");
   const memory = readRaw<MemoryReport>("memory");
-  const httpRun = readRaw<{ plan: HttpPlan; results: HttpResult[] }>("http");
+  const httpRun = readRaw<HttpRun>("http");
   const dpop = readRaw<DPoPReport>("dpop");
+  const introspection = readRaw<IntrospectionReport>("introspection");
   const summary: RunSummary = {
     machine,
     quick,
@@ -119,7 +148,8 @@ async function main(): Promise<void> {
     ...(httpRun ? { http: httpRun } : {}),
     ...(memory ? { memory } : {}),
     ...(dpop ? { dpop } : {}),
-    targets: checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory, dpop),
+    ...(introspection ? { introspection } : {}),
+    targets: checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory, dpop, introspection),
   };
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
   writeFileSync(`${OUT}/results.md`, renderResults(summary));

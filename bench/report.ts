@@ -3,9 +3,9 @@
  * then the micro, HTTP and memory tables. Every ratio is to a yardstick measured in the same run, so
  * the tables can be compared across machines even when the absolute figures cannot.
  */
-
 import type { DPoPReport } from "./dpop.js";
-import type { HttpMode, HttpPlan, HttpResult } from "./http.js";
+import type { HttpMode, HttpResult, HttpRun } from "./http.js";
+import type { IntrospectionReport } from "./introspection.js";
 import type { MachineInfo } from "./machine.js";
 import type { MemoryReport } from "./memory.js";
 import type { MicroReport, MicroResult } from "./micro.js";
@@ -17,9 +17,10 @@ export interface RunSummary {
   quick: boolean;
   seconds: number;
   micro?: MicroReport;
-  http?: { plan: HttpPlan; results: HttpResult[] };
+  http?: HttpRun;
   memory?: MemoryReport;
   dpop?: DPoPReport;
+  introspection?: IntrospectionReport;
   targets: TargetCheck[];
 }
 
@@ -197,6 +198,43 @@ export function renderResults(run: RunSummary): string {
     }
   }
   if (run.dpop) out.push(...dpopSection(run.dpop));
+  if (run.introspection) out.push(...introspectionSection(run.introspection, run.http));
   out.push("Raw figures of this run (every round) are in `bench/.raw/` (git-ignored).", "");
   return out.join("\n");
+}
+
+function introspectionSection(report: IntrospectionReport, http: HttpRun | undefined): string[] {
+  const calls = http?.introspectionCalls;
+  return [
+    "## Opaque tokens: what the identity provider sees",
+    "",
+    `Counted at the bench's introspection endpoint. ${report.tokens.toLocaleString("en-US")} rotating opaque tokens, ` +
+      `each presented once per second for ${report.simulatedSeconds} simulated seconds (the verifier's clock is ` +
+      `simulated, so the counts are exact), \`maxCacheMs\` ${report.maxCacheMs / 1000} s:`,
+    "",
+    "| outbound budget | requests | calls to the provider | one per token per cache lifetime | answered 503 |",
+    "|---|--:|--:|--:|--:|",
+    ...report.rotating.map(
+      (r) =>
+        `| ${r.budget} | ${r.requests.toLocaleString("en-US")} | ${r.calls.toLocaleString("en-US")} | ${r.callsAllowed.toLocaleString("en-US")} | ${r.unavailable.toLocaleString("en-US")} |`,
+    ),
+    "",
+    "A flood of random opaque tokens (never issued) against the default budget (20/s, burst 40):",
+    "",
+    "| clock | seconds | requests | calls to the provider | bound (burst + rate × time) | 401 (asked, inactive) | 503 (beyond the budget) |",
+    "|---|--:|--:|--:|--:|--:|--:|",
+    ...report.flood.map(
+      (f) =>
+        `| ${f.kind} | ${f.seconds.toFixed(1)} | ${f.requests.toLocaleString("en-US")} | ${f.calls} | ${f.bound} | ${f.refused401.toLocaleString("en-US")} | ${f.unavailable.toLocaleString("en-US")} |`,
+    ),
+    "",
+    ...(calls
+      ? [
+          `HTTP (the \`*-rg-opaque\` rows above): ${calls.total.toLocaleString("en-US")} introspection calls in the whole HTTP phase, ` +
+            `${calls.beforeMeasuring.toLocaleString("en-US")} of them by the correctness checks and the warm-up, so ` +
+            `${(calls.total - calls.beforeMeasuring).toLocaleString("en-US")} during measured rounds: those rows measure requests answered from the introspection cache.`,
+          "",
+        ]
+      : []),
+  ];
 }

@@ -3,7 +3,8 @@
  * (oidc-provider) and one example API run in this process on 127.0.0.1; an integrator obtains tokens
  * and calls the API, and every request and answer is printed. Exits 0 when each step behaved as
  * expected, 1 otherwise, and leaves nothing running. `--serve` keeps both servers up instead and
- * prints curl commands. See docs/demo.md.
+ * prints curl commands; `--opaque` tells the same story with opaque tokens the API introspects.
+ * See docs/demo.md.
  */
 import { parseDemoArgs, USAGE } from "./src/parse-args.js";
 import { runTranscript } from "./src/run-transcript.js";
@@ -28,6 +29,7 @@ async function main(): Promise<number> {
     await serve({
       framework: args.framework,
       tokenTtl: args.tokenTtl,
+      opaque: args.opaque,
       asPort: Number(process.env.AS_PORT ?? 4000),
       apiPort: Number(process.env.API_PORT ?? 3000),
       write,
@@ -38,6 +40,7 @@ async function main(): Promise<number> {
   return runTranscript({
     framework: args.framework,
     tokenTtl: args.tokenTtl,
+    opaque: args.opaque,
     transcript: createTranscript(write, colour),
   });
 }

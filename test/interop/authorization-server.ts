@@ -1,8 +1,15 @@
 /**
  * A real OAuth 2.0 authorization server for the interop suite: panva/oidc-provider 8.8.1 on
  * 127.0.0.1 with the client-credentials grant and resource indicators (RFC 8707), issuing RFC 9068
- * JWT access tokens (`typ: at+jwt`, RS256, `scope`, `client_id`, `aud` = the resource). Nothing here
- * shapes the tokens: they are whatever the provider mints for the configured resource servers.
+ * JWT access tokens (`typ: at+jwt`, RS256, `scope`, `client_id`, `aud` = the resource) or, for a
+ * resource configured `format: "opaque"`, opaque tokens it answers for at its RFC 7662 introspection
+ * endpoint (and revokes at its RFC 7009 revocation endpoint). Nothing here shapes the tokens: they
+ * are whatever the provider mints for the configured resource servers.
+ *
+ * In front of the provider sits a thin HTTP layer that counts requests by path (so tests can show
+ * how many calls reached the provider), can hold introspection requests until released (to prove
+ * single flight), and can make the introspection endpoint misbehave (`fault`), then behave again
+ * without a restart.
  * (The demo has its own setup in examples/demo; this one is kept separate so the suites do not
  * depend on the demo.)
  *
@@ -38,7 +45,16 @@ export interface ResourceServer {
   scope: string;
   /** Access token lifetime in seconds. */
   ttl?: number;
+  /** `jwt` (default) or `opaque`: a reference token judged by introspection. */
+  format?: "jwt" | "opaque";
 }
+
+/** How the introspection endpoint misbehaves, when told to. */
+export type IntrospectionFault =
+  | { kind: "status"; status: number; retryAfter?: string }
+  | { kind: "hang" }
+  | { kind: "body"; contentType: string; body: string }
+  | { kind: "reset" };
 
 export interface AuthorizationServerOptions {
   resources: Record<string, ResourceServer>;
@@ -67,8 +83,20 @@ export interface AuthorizationServer {
   tokenEndpoint: string;
   /** The token endpoint over HTTPS (with `senderConstrained`), where client certificates are seen. */
   mtlsTokenEndpoint?: string;
+  introspectionEndpoint: string;
+  revocationEndpoint: string;
+  /** Requests received so far, by path (`/token/introspection`, `/.well-known/openid-configuration`…). */
+  readonly counts: Map<string, number>;
+  /** When set, the introspection endpoint answers with this fault instead of the provider. */
+  fault: IntrospectionFault | undefined;
+  /** Holds introspection requests until the returned function is called. */
+  holdIntrospection(): () => void;
+  /** Introspection requests waiting on a hold. */
+  readonly held: number;
   close(): Promise<void>;
 }
+
+const INTROSPECTION_PATH = "/token/introspection";
 
 const PROVIDER_MODULE = "oidc-provider";
 
@@ -120,9 +148,16 @@ export async function startAuthorizationServer(
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        // Every confidential client (the API) may introspect every token: the default, made explicit.
+        allowedPolicy: () => true,
+      },
+      revocation: { enabled: true },
+      // RFC 9449: a token requested with a DPoP proof is bound to its key (cnf.jkt).
+      dPoP: { enabled: true },
       ...(options.senderConstrained
         ? {
-            dPoP: { enabled: true },
             mTLS: {
               enabled: true,
               certificateBoundAccessTokens: true,
@@ -144,14 +179,33 @@ export async function startAuthorizationServer(
             scope: resource.scope,
             audience: indicator,
             accessTokenTTL: resource.ttl ?? 300,
-            accessTokenFormat: "jwt",
+            accessTokenFormat: resource.format ?? "jwt",
             jwt: { sign: { alg: "RS256" } },
           };
         },
       },
     },
   });
-  server.on("request", provider.callback());
+  const callback = provider.callback();
+  const counts = new Map<string, number>();
+  let holds: Promise<void>[] = [];
+  let held = 0;
+  const control = {
+    fault: undefined as IntrospectionFault | undefined,
+  };
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? "/", issuer).pathname;
+    counts.set(path, (counts.get(path) ?? 0) + 1);
+    if (path !== INTROSPECTION_PATH) return callback(req, res);
+    const fault = control.fault;
+    if (fault !== undefined) return answerFault(fault, req, res);
+    if (holds.length === 0) return callback(req, res);
+    held++;
+    void Promise.all(holds).then(() => {
+      held--;
+      callback(req, res);
+    });
+  });
   let mtlsTokenEndpoint: string | undefined;
   let tlsServer: ReturnType<typeof createHttpsServer> | undefined;
   if (options.senderConstrained) {
@@ -168,10 +222,58 @@ export async function startAuthorizationServer(
     issuer,
     tokenEndpoint: `${issuer}/token`,
     ...(mtlsTokenEndpoint ? { mtlsTokenEndpoint } : {}),
+    introspectionEndpoint: `${issuer}${INTROSPECTION_PATH}`,
+    revocationEndpoint: `${issuer}/token/revocation`,
+    counts,
+    get fault() {
+      return control.fault;
+    },
+    set fault(value) {
+      control.fault = value;
+    },
+    holdIntrospection() {
+      let release = () => {};
+      const hold = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      holds.push(hold);
+      return () => {
+        holds = holds.filter((h) => h !== hold);
+        release();
+      };
+    },
+    get held() {
+      return held;
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (tlsServer) await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
     },
   };
+}
+
+function answerFault(fault: IntrospectionFault, req: IncomingMessage, res: ServerResponse): void {
+  // The request body is read first, as a real server would, so the client has sent everything.
+  req.resume();
+  req.once("end", () => {
+    switch (fault.kind) {
+      case "status":
+        res.writeHead(fault.status, {
+          "content-type": "application/json",
+          ...(fault.retryAfter === undefined ? {} : { "retry-after": fault.retryAfter }),
+        });
+        res.end(JSON.stringify({ error: "temporarily_unavailable" }));
+        return;
+      case "hang":
+        return; // never answers; close() destroys the socket
+      case "body":
+        res.writeHead(200, { "content-type": fault.contentType });
+        res.end(fault.body);
+        return;
+      case "reset":
+        req.socket.destroy();
+        return;
+    }
+  });
 }

@@ -43,3 +43,14 @@ export const READER_CLIENT: DemoClient = {
 };
 
 export const DEMO_CLIENTS: readonly DemoClient[] = [WRITER_CLIENT, READER_CLIENT];
+
+/**
+ * The orders API's own client, used with opaque tokens (`pnpm demo --opaque`): the API authenticates
+ * with it at the introspection endpoint (RFC 7662 §2.1) to ask whether a token is active. It gets no
+ * tokens itself.
+ */
+export const ORDERS_API_CLIENT = {
+  clientId: "orders-api",
+  clientSecret: "orders-api-demo-secret",
+  authMethod: "client_secret_basic",
+} as const;

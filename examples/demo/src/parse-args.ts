@@ -10,12 +10,16 @@ export interface DemoArgs {
   serve: boolean;
   /** Lifetime of the tokens the authorization server issues, in seconds. */
   tokenTtl: number;
+  /** Opaque access tokens, which the API introspects (RFC 7662), instead of JWTs. */
+  opaque: boolean;
   help: boolean;
 }
 
-export const USAGE = `Usage: pnpm demo [--framework express|koa|fastify|hono|nestjs] [--serve] [--token-ttl seconds]
+export const USAGE = `Usage: pnpm demo [--framework express|koa|fastify|hono|nestjs] [--opaque] [--serve] [--token-ttl seconds]
 
   --framework   which example API to run (default express)
+  --opaque      opaque access tokens, which the API introspects at the authorization server
+                (RFC 7662), instead of JWTs
   --serve       keep the authorization server and the API up and print curl commands;
                 ports AS_PORT (default 4000) and API_PORT (default 3000)
   --token-ttl   access token lifetime in seconds (default 5; 300 with --serve)`;
@@ -24,7 +28,7 @@ export const USAGE = `Usage: pnpm demo [--framework express|koa|fastify|hono|nes
  * Parses the demo's flags; throws a TypeError with a readable message on a bad one.
  *
  * @example
- * parseDemoArgs(["--framework", "koa"]); // { framework: "koa", serve: false, tokenTtl: 5, help: false }
+ * parseDemoArgs(["--framework", "koa"]); // { framework: "koa", serve: false, tokenTtl: 5, opaque: false, help: false }
  */
 export function parseDemoArgs(argv: readonly string[]): DemoArgs {
   // `pnpm demo -- --serve` passes the separator through; it is not a positional marker here.
@@ -34,6 +38,7 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
     options: {
       framework: { type: "string", default: "express" },
       serve: { type: "boolean", default: false },
+      opaque: { type: "boolean", default: false },
       "token-ttl": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -48,5 +53,5 @@ export function parseDemoArgs(argv: readonly string[]): DemoArgs {
   if (!Number.isInteger(tokenTtl) || tokenTtl < 1) {
     throw new TypeError("--token-ttl must be a whole number of seconds, at least 1");
   }
-  return { framework, serve, tokenTtl, help: values.help ?? false };
+  return { framework, serve, tokenTtl, opaque: values.opaque ?? false, help: values.help ?? false };
 }

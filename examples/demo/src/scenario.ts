@@ -5,6 +5,11 @@
  * expired token, a bare 401 challenge without a token, and the recovery the providers prescribe for
  * `invalid_token`: fetch a new token once and retry once.
  *
+ * With opaque tokens (`--opaque`) the story is the same, told where it differs: an altered token is
+ * one the provider never issued ("not active"), an expired one is what the provider now calls
+ * inactive, and one more step revokes a token (RFC 7009) and shows the API refusing it once its cached
+ * introspection answer is `maxCacheMs` old.
+ *
  * Each step states what it expects in the same words in which the response is then described, so a
  * step passes exactly when the two descriptions agree.
  */
@@ -13,7 +18,12 @@ import { INVALID_TOKEN_DESCRIPTIONS } from "@resource-guard/core";
 import { READER_CLIENT, WRITER_CLIENT } from "./clients.js";
 import { describeApiAnswer, describeTokenAnswer, describeTokenGrant } from "./describe-answer.js";
 import { challengeError, type Exchange, send } from "./http-exchange.js";
-import { buildTokenRequest, readTokenResponse, type TokenGrant } from "./token-request.js";
+import {
+  buildRevocationRequest,
+  buildTokenRequest,
+  readTokenResponse,
+  type TokenGrant,
+} from "./token-request.js";
 import type { Transcript } from "./transcript.js";
 
 export interface ScenarioSetup {
@@ -22,6 +32,12 @@ export interface ScenarioSetup {
   /** The API's clockTolerance, in seconds: how long past `exp` the API still accepts a token. */
   clockTolerance: number;
   transcript: Transcript;
+  /** Set when the tokens are opaque and the API introspects them. */
+  opaque?: {
+    revocationEndpoint: string;
+    /** The API's `introspection.maxCacheMs`: how long it may reuse an answer. */
+    maxCacheMs: number;
+  };
 }
 
 export interface ScenarioResult {
@@ -38,6 +54,7 @@ interface Step {
 }
 
 const NEW_ORDER = JSON.stringify({ item: "green tea", quantity: 3 });
+const NOT_ACTIVE = `401 invalid_token "${INVALID_TOKEN_DESCRIPTIONS.inactive}"`;
 
 /**
  * Runs every step in order and reports how many behaved as expected.
@@ -46,7 +63,9 @@ const NEW_ORDER = JSON.stringify({ item: "green tea", quantity: 3 });
  * const { passed, total } = await runScenario({ tokenEndpoint, apiUrl, clockTolerance: 0, transcript });
  */
 export async function runScenario(setup: ScenarioSetup): Promise<ScenarioResult> {
-  const { transcript, apiUrl } = setup;
+  const { transcript, apiUrl, opaque } = setup;
+  // The opaque story has one step more (revocation) before the expiry step.
+  const expiryStep = opaque === undefined ? 9 : 10;
   const tokens: { writer?: TokenGrant; reader?: TokenGrant; renewed?: TokenGrant } = {};
   let expiredAnswer: Exchange | undefined;
 
@@ -124,15 +143,29 @@ export async function runScenario(setup: ScenarioSetup): Promise<ScenarioResult>
         return describeApiAnswer(await callApi("POST", "/orders", need(tokens.reader, 2).accessToken));
       },
     },
-    {
-      title: "The read-only client edits its own token to grant itself orders:write",
-      why: 'The payload now says scope "orders:read orders:write"; the signature no longer matches it.',
-      expected: `401 invalid_token "${INVALID_TOKEN_DESCRIPTIONS.signature}"`,
-      async run() {
-        const forged = grantScopeInPayload(need(tokens.reader, 2).accessToken, "orders:read orders:write");
-        return describeApiAnswer(await callApi("POST", "/orders", forged));
-      },
-    },
+    opaque === undefined
+      ? {
+          title: "The read-only client edits its own token to grant itself orders:write",
+          why: 'The payload now says scope "orders:read orders:write"; the signature no longer matches it.',
+          expected: `401 invalid_token "${INVALID_TOKEN_DESCRIPTIONS.signature}"`,
+          async run() {
+            const forged = grantScopeInPayload(
+              need(tokens.reader, 2).accessToken,
+              "orders:read orders:write",
+            );
+            return describeApiAnswer(await callApi("POST", "/orders", forged));
+          },
+        }
+      : {
+          title: "The read-only client alters its opaque token, hoping to hit a more powerful one",
+          why: "An opaque token is a random reference: the API asks the provider (RFC 7662), which knows no such token.",
+          expected: NOT_ACTIVE,
+          async run() {
+            return describeApiAnswer(
+              await callApi("POST", "/orders", alter(need(tokens.reader, 2).accessToken)),
+            );
+          },
+        },
     {
       title: "A caller without any token: GET /orders",
       why: "No credentials at all: 401 with a challenge that carries no error code (RFC 6750 §3.1).",
@@ -141,10 +174,33 @@ export async function runScenario(setup: ScenarioSetup): Promise<ScenarioResult>
         return describeApiAnswer(await callApi("GET", "/orders"));
       },
     },
+    ...(opaque === undefined
+      ? []
+      : [
+          {
+            title: "The read-only client revokes its token (RFC 7009), then lists orders with it",
+            why: `The API reuses an introspection answer for at most ${opaque.maxCacheMs / 1000} s (maxCacheMs); after that it asks again and learns the token is revoked.`,
+            expected: NOT_ACTIVE,
+            async run() {
+              const token = need(tokens.reader, 2).accessToken;
+              const revoked = await exchange(
+                buildRevocationRequest(opaque.revocationEndpoint, READER_CLIENT, token),
+              );
+              if (revoked.status !== 200) throw new Error(`the revocation answered ${revoked.status}`);
+              transcript.note(`waiting ${(opaque.maxCacheMs / 1000).toFixed(1)} s: the API's maxCacheMs`);
+              await sleep(opaque.maxCacheMs);
+              return describeApiAnswer(await callApi("GET", "/orders", token));
+            },
+          },
+        ]),
     {
       title: "The read/write client calls again once its token has expired",
-      why: "The token from step 1 has passed its exp; the API allows no clock skew in this demo.",
-      expected: `401 invalid_token "${INVALID_TOKEN_DESCRIPTIONS.expired}"`,
+      why:
+        opaque === undefined
+          ? "The token from step 1 has passed its exp; the API allows no clock skew in this demo."
+          : "The token from step 1 has passed its exp; the provider now answers that it is not active.",
+      expected:
+        opaque === undefined ? `401 invalid_token "${INVALID_TOKEN_DESCRIPTIONS.expired}"` : NOT_ACTIVE,
       async run() {
         const grant = need(tokens.writer, 1);
         // Wait until `exp` has certainly passed: `exp` is whole seconds, so one second more.
@@ -165,7 +221,9 @@ export async function runScenario(setup: ScenarioSetup): Promise<ScenarioResult>
       expected: describeTokenGrant(200, WRITER_CLIENT.scope),
       async run() {
         if (!expiredAnswer || challengeError(expiredAnswer) !== "invalid_token") {
-          throw new Error("step 9 did not answer invalid_token, so the client has no reason to renew");
+          throw new Error(
+            `step ${expiryStep} did not answer invalid_token, so the client has no reason to renew`,
+          );
         }
         const { answer, grant } = await fetchToken(WRITER_CLIENT, WRITER_CLIENT.scope);
         tokens.renewed = grant;
@@ -177,7 +235,9 @@ export async function runScenario(setup: ScenarioSetup): Promise<ScenarioResult>
       why: "One retry with the fresh token; had it failed again, the client would stop and report.",
       expected: "200",
       async run() {
-        return describeApiAnswer(await callApi("GET", "/orders", need(tokens.renewed, 10).accessToken));
+        return describeApiAnswer(
+          await callApi("GET", "/orders", need(tokens.renewed, expiryStep + 1).accessToken),
+        );
       },
     },
   ];
@@ -213,4 +273,10 @@ function grantScopeInPayload(token: string, scope: string): string {
   >;
   const forged = Buffer.from(JSON.stringify({ ...claims, scope })).toString("base64url");
   return `${header}.${forged}.${signature}`;
+}
+
+/** Changes the token's last character: a well-formed token the provider never issued. */
+function alter(token: string): string {
+  const last = token.at(-1) === "A" ? "B" : "A";
+  return `${token.slice(0, -1)}${last}`;
 }

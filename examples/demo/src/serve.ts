@@ -5,7 +5,7 @@
  */
 import { once } from "node:events";
 import { startAuthorizationServer } from "./authorization-server.js";
-import { type DemoClient, READER_CLIENT, WRITER_CLIENT } from "./clients.js";
+import { type DemoClient, ORDERS_API_CLIENT, READER_CLIENT, WRITER_CLIENT } from "./clients.js";
 import { type Framework, startOrdersApi } from "./start-api.js";
 import type { Write } from "./transcript.js";
 
@@ -18,6 +18,8 @@ import type { Write } from "./transcript.js";
 export async function serve(options: {
   framework: Framework;
   tokenTtl: number;
+  /** Opaque tokens, introspected by the API, instead of JWTs. */
+  opaque?: boolean;
   asPort: number;
   apiPort: number;
   write: Write;
@@ -26,10 +28,19 @@ export async function serve(options: {
   const authorizationServer = await startAuthorizationServer({
     port: options.asPort,
     accessTokenTtl: options.tokenTtl,
+    accessTokenFormat: options.opaque ? "opaque" : "jwt",
   });
+  const introspection = {
+    clientId: ORDERS_API_CLIENT.clientId,
+    clientSecret: ORDERS_API_CLIENT.clientSecret,
+  };
   const api = await startOrdersApi(
     framework,
-    { issuer: authorizationServer.issuer, audience: authorizationServer.audience },
+    {
+      issuer: authorizationServer.issuer,
+      audience: authorizationServer.audience,
+      ...(options.opaque ? { introspection } : {}),
+    },
     options.apiPort,
   ).catch(async (error: unknown) => {
     await authorizationServer.close();
@@ -44,8 +55,13 @@ export async function serve(options: {
     `  authorization server  ${authorizationServer.issuer}  (discovery: /.well-known/openid-configuration)`,
     `  orders API            ${api.url}`,
     `  the same API by hand: ISSUER=${authorizationServer.issuer} AUDIENCE=${authorizationServer.audience} \\`,
+    ...(options.opaque
+      ? [
+          `                        INTROSPECTION_CLIENT_ID=${introspection.clientId} INTROSPECTION_CLIENT_SECRET=${introspection.clientSecret} \\`,
+        ]
+      : []),
     `                        PORT=3001 pnpm --filter example-${framework} start`,
-    `  tokens live ${authorizationServer.accessTokenTtl} s`,
+    `  tokens live ${authorizationServer.accessTokenTtl} s${options.opaque ? "; they are opaque, and the API introspects them" : ""}`,
     "",
     "# A token for the read/write client, authenticated with a Basic header (curl -u):",
     `WRITE_TOKEN=$(${tokenCommand(token, WRITER_CLIENT)})`,
@@ -62,6 +78,15 @@ export async function serve(options: {
     `curl -i ${api.url}/orders -H "Authorization: Bearer $READ_TOKEN" ${order}`,
     `curl -i ${api.url}/orders`,
     "",
+    ...(options.opaque
+      ? [
+          "# Revoke the read-only token (RFC 7009). The API reuses its last answer about a token for up to",
+          "# 30 s (introspection.maxCacheMs): 200 until then, 401 invalid_token after:",
+          `curl -s -d client_id=${READER_CLIENT.clientId} -d client_secret=${READER_CLIENT.clientSecret} -d "token=$READ_TOKEN" ${authorizationServer.revocationEndpoint}`,
+          `curl -i ${api.url}/orders -H "Authorization: Bearer $READ_TOKEN"`,
+          "",
+        ]
+      : []),
     "Press Ctrl-C to stop both servers.",
   ];
   for (const line of lines) write(line);

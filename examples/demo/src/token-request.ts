@@ -16,6 +16,21 @@ export interface TokenGrant {
   receivedAt: number;
 }
 
+function clientAuthentication(
+  client: DemoClient,
+  form: URLSearchParams,
+  headers: Record<string, string>,
+): void {
+  if (client.authMethod === "client_secret_basic") {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined and base64-encoded.
+    const pair = `${formEncode(client.clientId)}:${formEncode(client.clientSecret)}`;
+    headers.Authorization = `Basic ${Buffer.from(pair).toString("base64")}`;
+  } else {
+    form.set("client_id", client.clientId);
+    form.set("client_secret", client.clientSecret);
+  }
+}
+
 /**
  * Builds a token request for `client`, authenticated the way the client is registered:
  * `client_secret_basic` sends `Authorization: Basic base64(client_id:client_secret)`,
@@ -27,15 +42,26 @@ export interface TokenGrant {
 export function buildTokenRequest(tokenEndpoint: string, client: DemoClient, scope: string): OutgoingRequest {
   const form = new URLSearchParams({ grant_type: "client_credentials", scope });
   const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
-  if (client.authMethod === "client_secret_basic") {
-    // RFC 6749 §2.3.1: both parts are form-urlencoded before they are joined and base64-encoded.
-    const pair = `${formEncode(client.clientId)}:${formEncode(client.clientSecret)}`;
-    headers.Authorization = `Basic ${Buffer.from(pair).toString("base64")}`;
-  } else {
-    form.set("client_id", client.clientId);
-    form.set("client_secret", client.clientSecret);
-  }
+  clientAuthentication(client, form, headers);
   return { method: "POST", url: tokenEndpoint, headers, body: form.toString() };
+}
+
+/**
+ * Builds an RFC 7009 revocation request for one of `client`'s own access tokens, authenticated as
+ * the token request was.
+ *
+ * @example
+ * const exchange = await send(buildRevocationRequest(as.revocationEndpoint, READER_CLIENT, token));
+ */
+export function buildRevocationRequest(
+  revocationEndpoint: string,
+  client: DemoClient,
+  token: string,
+): OutgoingRequest {
+  const form = new URLSearchParams({ token, token_type_hint: "access_token" });
+  const headers: Record<string, string> = { "Content-Type": "application/x-www-form-urlencoded" };
+  clientAuthentication(client, form, headers);
+  return { method: "POST", url: revocationEndpoint, headers, body: form.toString() };
 }
 
 /**

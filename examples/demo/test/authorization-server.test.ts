@@ -6,7 +6,7 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthorizationServer, startAuthorizationServer } from "../src/authorization-server.js";
-import { type DemoClient, READER_CLIENT, WRITER_CLIENT } from "../src/clients.js";
+import { type DemoClient, ORDERS_API_CLIENT, READER_CLIENT, WRITER_CLIENT } from "../src/clients.js";
 import { send } from "../src/http-exchange.js";
 import { buildTokenRequest, readTokenResponse } from "../src/token-request.js";
 
@@ -111,5 +111,49 @@ describe("the demo authorization server", () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe("the demo authorization server with opaque tokens", () => {
+  let opaque: AuthorizationServer;
+  beforeAll(async () => {
+    opaque = await startAuthorizationServer({ accessTokenTtl: 120, accessTokenFormat: "opaque" });
+  });
+  afterAll(() => opaque.close());
+
+  const introspect = (token: string, client: { clientId: string; clientSecret: string }) =>
+    send({
+      method: "POST",
+      url: opaque.introspectionEndpoint,
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString("base64")}`,
+      },
+      body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
+    });
+
+  it("publishes introspection and revocation, issues opaque tokens, and answers only the API about them", async () => {
+    const discovery = await send({ method: "GET", url: `${opaque.issuer}/.well-known/openid-configuration` });
+    expect(discovery.json).toMatchObject({
+      introspection_endpoint: opaque.introspectionEndpoint,
+      revocation_endpoint: opaque.revocationEndpoint,
+    });
+    const grant = readTokenResponse(
+      await send(buildTokenRequest(opaque.tokenEndpoint, WRITER_CLIENT, "orders:read")),
+    );
+    const token = grant?.accessToken ?? "";
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const answer = await introspect(token, ORDERS_API_CLIENT);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({
+      active: true,
+      client_id: WRITER_CLIENT.clientId,
+      aud: opaque.audience,
+      scope: "orders:read",
+      iss: opaque.issuer,
+      token_type: "Bearer",
+    });
+    // Another client learns nothing about the token.
+    expect((await introspect(token, WRITER_CLIENT)).json).toEqual({ active: false });
   });
 });

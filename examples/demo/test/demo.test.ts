@@ -47,6 +47,21 @@ const STEPS: { verdict: string; status: string; challenge: string | null }[] = [
   { verdict: "200", status: "← 200 OK", challenge: null },
 ];
 
+const NOT_ACTIVE = {
+  verdict: '401 invalid_token "The token is not active"',
+  status: "← 401 Unauthorized",
+  challenge: 'Bearer realm="api", error="invalid_token", error_description="The token is not active"',
+};
+
+/**
+ * `--opaque`: the same story, where an altered token and an expired one are what the provider calls
+ * not active, with a revocation step (9) before the expiry.
+ */
+const OPAQUE_STEPS = [...STEPS.slice(0, 6), NOT_ACTIVE, STEPS[7]!, NOT_ACTIVE, NOT_ACTIVE, ...STEPS.slice(9)];
+
+/** A demo run takes about ten seconds; allow for a shared, busy machine (vitest's default here is 20 s). */
+const DEMO_TIMEOUT_MS = 90_000;
+
 /** Splits a transcript into the text of each numbered step (`[n] …` up to the next one). */
 function stepBlocks(transcript: string): string[] {
   return transcript.split(/\n(?=\[\d+\] )/).slice(1);
@@ -65,7 +80,7 @@ async function isListening(url: string): Promise<boolean> {
 // waiting out a token's lifetime): on a busy 2-core machine that takes a while.
 const CHILD_TIMEOUT_MS = 90_000;
 
-describe.concurrent("pnpm demo", () => {
+describe.concurrent("pnpm demo", { timeout: DEMO_TIMEOUT_MS }, () => {
   it.each(FRAMEWORKS)(
     "tells the whole story on %s and exits 0, leaving nothing running",
     async (framework) => {
@@ -150,4 +165,57 @@ describe.concurrent("pnpm demo", () => {
     },
     CHILD_TIMEOUT_MS,
   );
+});
+
+// A block of its own, so that no more than four demo processes run at once.
+describe.concurrent("pnpm demo --opaque", { timeout: DEMO_TIMEOUT_MS }, () => {
+  it.each(FRAMEWORKS)(
+    "tells the same story with opaque tokens on %s: introspection, revocation, expiry",
+    async (framework) => {
+      const { code, stdout, stderr } = await runScript(DEMO, ["--framework", framework, "--opaque"]);
+
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
+      const lines = stdout.split("\n");
+      OPAQUE_STEPS.forEach(({ verdict }, index) => {
+        expect(lines).toContain(`    ✔ step ${index + 1}: expected ${verdict}, got ${verdict}`);
+      });
+      expect(lines).toContain(`✔ all ${OPAQUE_STEPS.length} steps behaved as expected (${framework})`);
+      const blocks = stepBlocks(stdout);
+      expect(blocks).toHaveLength(OPAQUE_STEPS.length);
+      OPAQUE_STEPS.forEach(({ status, challenge }, index) => {
+        const block = blocks[index]!.split("\n");
+        expect(block).toContain(`    ${status}`);
+        const shown = block.filter((line) => line.startsWith("      WWW-Authenticate: "));
+        expect(shown).toEqual(challenge === null ? [] : [`      WWW-Authenticate: ${challenge}`]);
+      });
+      // The tokens are opaque (43 base64url characters, no dots); step 9 revokes one at the provider.
+      expect(blocks[0]).toMatch(/"access_token":"[A-Za-z0-9_-]{24}…[A-Za-z0-9_-]{8} \(43 chars\)"/);
+      expect(blocks[8]).toContain("/token/revocation");
+      expect(blocks[8]).toContain("… waiting 2.0 s: the API's maxCacheMs");
+    },
+  );
+
+  it("--serve --opaque prints curl commands that work as printed, revocation included", async () => {
+    const demo = startScript(DEMO, ["--serve", "--opaque", "--framework", "express"], {
+      AS_PORT: "0",
+      API_PORT: "0",
+    });
+    try {
+      await demo.waitFor(/Press Ctrl-C to stop both servers\./);
+      const { stdout } = demo.output();
+      const commands = stdout.split("\n").filter((line) => /^(WRITE_TOKEN=|READ_TOKEN=|curl )/.test(line));
+      expect(commands).toHaveLength(9);
+      const script = `set -e\n${commands
+        .map((line) => (line.startsWith("curl -i") ? `${line} -s -o /dev/null -w '%{http_code}\\n'` : line))
+        .join("\n")}\n`;
+      const { stdout: statuses } = await promisify(execFile)("bash", ["-c", script], { timeout: 15_000 });
+      // The revoked token is still accepted on its cached answer (up to 30 s), as the comment says.
+      expect(statuses.trim().split("\n")).toEqual(["200", "200", "201", "403", "401", "200"]);
+      demo.child.kill("SIGINT");
+      expect((await demo.finished).code).toBe(0);
+    } finally {
+      if (demo.child.exitCode === null && demo.child.signalCode === null) demo.child.kill("SIGKILL");
+    }
+  });
 });

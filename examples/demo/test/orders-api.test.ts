@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthorizationServer, startAuthorizationServer } from "../src/authorization-server.js";
-import { type DemoClient, READER_CLIENT, WRITER_CLIENT } from "../src/clients.js";
+import { type DemoClient, ORDERS_API_CLIENT, READER_CLIENT, WRITER_CLIENT } from "../src/clients.js";
 import { send } from "../src/http-exchange.js";
 import { FRAMEWORKS, type RunningApi, startOrdersApi } from "../src/start-api.js";
 import { buildTokenRequest, readTokenResponse } from "../src/token-request.js";
@@ -207,5 +207,50 @@ describe.concurrent("the example servers", () => {
       expect(stderr).toContain("Set ISSUER and AUDIENCE");
     },
     CHILD_TIMEOUT_MS,
+  );
+});
+
+describe("the example servers with opaque tokens", () => {
+  let opaqueAs: AuthorizationServer;
+  let opaqueToken: string;
+  beforeAll(async () => {
+    opaqueAs = await startAuthorizationServer({ accessTokenTtl: 300, accessTokenFormat: "opaque" });
+    const grant = readTokenResponse(
+      await send(buildTokenRequest(opaqueAs.tokenEndpoint, WRITER_CLIENT, WRITER_CLIENT.scope)),
+    );
+    opaqueToken = grant?.accessToken ?? "";
+  });
+  afterAll(() => opaqueAs.close());
+
+  it.concurrent.each(FRAMEWORKS)(
+    "%s introspects opaque tokens when INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET are set",
+    async (framework) => {
+      const server = startScript(`examples/${framework}/src/server.ts`, [], {
+        ISSUER: opaqueAs.issuer,
+        AUDIENCE: opaqueAs.audience,
+        INTROSPECTION_CLIENT_ID: ORDERS_API_CLIENT.clientId,
+        INTROSPECTION_CLIENT_SECRET: ORDERS_API_CLIENT.clientSecret,
+        PORT: "0",
+      });
+      try {
+        const [, url] = await server.waitFor(/on (http:\/\/127\.0\.0\.1:\d+),/);
+        expect(opaqueToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
+        const orders = await fetch(`${url}/orders`, { headers: { authorization: `Bearer ${opaqueToken}` } });
+        expect(orders.status).toBe(200);
+        expect(await orders.json()).toMatchObject({ client: WRITER_CLIENT.clientId });
+        const unknown = await fetch(`${url}/orders`, { headers: { authorization: "Bearer no-such-token" } });
+        expect(unknown.status).toBe(401);
+        expect(unknown.headers.get("www-authenticate")).toBe(
+          'Bearer realm="api", error="invalid_token", error_description="The token is not active"',
+        );
+        server.child.kill("SIGTERM");
+        const { code, stderr } = await server.finished;
+        expect(code).toBe(0);
+        expect(stderr).toBe("");
+      } finally {
+        if (server.child.exitCode === null && server.child.signalCode === null) server.child.kill("SIGKILL");
+      }
+    },
+    90_000,
   );
 });

@@ -13,6 +13,9 @@
  *                               from what clients send
  *   TRUST_PROXY   Fastify's `trustProxy` (e.g. `127.0.0.1`): whose X-Forwarded-Proto/Host are believed
  *                 when the DPoP `htu` is compared with the request URL
+ *   INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET
+ *                 this API's client at the authorization server: set them to accept opaque tokens,
+ *                 which are then introspected (RFC 7662); INTROSPECTION_ENDPOINT when not discovered
  *
  * `pnpm --filter example-fastify start`, or `tsx examples/fastify/src/server.ts`.
  */
@@ -22,6 +25,7 @@ import { createApp } from "./app.js";
 
 const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
 const { DPOP, MTLS, TLS_KEY, TLS_CERT, TLS_CA, CLIENT_CERT_HEADER, TRUST_PROXY } = process.env;
+const { INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET = "", INTROSPECTION_ENDPOINT } = process.env;
 if (!ISSUER || !AUDIENCE) {
   console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
   process.exit(1);
@@ -49,6 +53,15 @@ const app = await createApp(
           mtls: {
             required: MTLS === "required",
             ...(CLIENT_CERT_HEADER ? { certificateHeader: CLIENT_CERT_HEADER } : {}),
+          },
+        }
+      : {}),
+    ...(INTROSPECTION_CLIENT_ID
+      ? {
+          introspection: {
+            clientId: INTROSPECTION_CLIENT_ID,
+            clientSecret: INTROSPECTION_CLIENT_SECRET,
+            ...(INTROSPECTION_ENDPOINT ? { endpoint: INTROSPECTION_ENDPOINT } : {}),
           },
         }
       : {}),

@@ -16,6 +16,8 @@ import {
   MissingCredentialsError,
 } from "./errors/bearer-error.js";
 import type { Scheme } from "./errors/challenge.js";
+import { Introspector, isOpaqueToken } from "./introspection/introspector.js";
+import type { FetchJsonOptions } from "./keys/fetch-json.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
 import { StaticKeySource } from "./keys/static-key-source.js";
@@ -26,6 +28,7 @@ import { isVerificationObserved, type VerificationEvent } from "./observe/channe
 import { observeVerification } from "./observe/observe-verification.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
+import { createOutboundBudget } from "./outbound/budget.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
 import { acceptedUntilMs, checkClaimPredicates, checkClaims, readBinding } from "./pipeline/claims.js";
 import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
@@ -39,6 +42,8 @@ import type {
   AuthenticateOptions,
   AuthResult,
   ClaimCheck,
+  JWTHeader,
+  JWTPayload,
   RequestLike,
   TokenBinding,
   Verifier,
@@ -47,17 +52,9 @@ import type {
 } from "./types.js";
 
 /** One key source per distinct key set: issuers sharing a `jwksUri` share its cache and fetches. */
-function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
+function createKeySources(options: ResolvedOptions, fetchOptions: FetchJsonOptions): Map<string, KeySource> {
   const byLocation = new Map<string, KeySource>();
   const byIssuer = new Map<string, KeySource>();
-  const fetchOptions = {
-    fetch: options.fetch,
-    timeoutMs: options.timeoutMs,
-    maxResponseBytes: options.maxResponseBytes,
-    allowInsecureHttp: options.allowInsecureHttp,
-    now: options.now,
-    closeConnection: true,
-  };
   // One steady clock for every key set of this verifier: intervals never follow wall-clock steps.
   const clock = createSteadyClock(options.monotonicNow);
   const limits = Object.freeze({ maxRsaModulusBits: options.maxRsaModulusBits });
@@ -130,7 +127,18 @@ const NO_REQUEST: RequestLike = Object.freeze({ headers: Object.freeze({}) });
 export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
   const { realm, challenge, now, clockTolerance, issuers, maxTokenLength, isRevoked } = resolved;
-  const sources = createKeySources(resolved);
+  // One outbound budget per verifier, shared by key fetches and introspection (outbound/budget.ts).
+  const budget = createOutboundBudget(resolved.outboundBudget, now);
+  const fetchOptions: FetchJsonOptions = {
+    fetch: resolved.fetch,
+    timeoutMs: resolved.timeoutMs,
+    maxResponseBytes: resolved.maxResponseBytes,
+    allowInsecureHttp: resolved.allowInsecureHttp,
+    budget,
+    now,
+    closeConnection: true,
+  };
+  const sources = createKeySources(resolved, fetchOptions);
   const resourceMetadata = buildResourceMetadata(resolved, { dpop: resolved.dpop, mtls: resolved.mtls });
   const cache = resolved.tokenCache
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
@@ -144,15 +152,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   function createAuthResult(
     token: string,
-    decoded: DecodedToken,
+    header: JWTHeader,
+    claims: JWTPayload,
     issuer: ResolvedIssuer,
     binding: TokenBinding | undefined,
   ): AuthResult {
     return Object.freeze({
       token,
-      header: deepFreeze(decoded.header),
-      claims: deepFreeze(decoded.claims),
-      scopes: Object.freeze(issuer.readScopes(decoded.claims)),
+      header: deepFreeze(header),
+      claims: deepFreeze(claims),
+      scopes: Object.freeze(issuer.readScopes(claims)),
       issuer: issuer.issuer,
       scheme: binding?.kind === "dpop" ? "DPoP" : "Bearer",
       binding,
@@ -160,10 +169,31 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   }
 
+  const introspection = resolved.introspection;
+  const introspector =
+    introspection === undefined
+      ? undefined
+      : new Introspector({
+          options: introspection,
+          issuer: issuers.get(introspection.issuer) as ResolvedIssuer,
+          fetchOptions,
+          budget,
+          maxBackoffMs: resolved.maxBackoffMs,
+          clockTolerance,
+          realm,
+          now,
+          createAuthResult: (token, header, claims, issuer, binding) =>
+            Object.freeze({
+              ...createAuthResult(token, header, claims, issuer, binding),
+              introspected: true,
+            }),
+        });
+
   /**
    * Verifies the signature with the candidate keys, then runs the user's claim functions on the
    * verified (and frozen) claims, and admits the result to the cache: claim functions run once per
-   * token, never on a forgery, and never again for a cached hit.
+   * token, never on a forgery, and never again for a cached hit. A JWT of the issuer that introspects
+   * JWTs too is then introspected (and cached by the introspector instead).
    */
   function finish(
     token: string,
@@ -174,7 +204,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     candidates: readonly KeyRecord[],
   ): Eventually<AuthResult> {
     const key = verifySignature(decoded, candidates, realm);
-    const auth = createAuthResult(token, decoded, issuer, binding);
+    if (introspector?.jwts && introspector.issuer === issuer.issuer)
+      return introspector.introspect(token, decoded.header);
+    const auth = createAuthResult(token, decoded.header, decoded.claims, issuer, binding);
     const admit = (): AuthResult => {
       cache?.set(token, {
         auth,
@@ -194,6 +226,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
     if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
     const nowMs = now();
+    // RFC 7662: a token that is not a JWS compact JWT is opaque, and only its issuer can judge it.
+    if (introspector !== undefined && isOpaqueToken(token)) return introspector.verify(token, nowMs);
     if (cache !== undefined) {
       const hit = cache.get(token, nowMs);
       if (hit !== undefined) {
@@ -201,6 +235,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
         if (event !== undefined) event.cached = true;
         return hit.auth;
       }
+    }
+    if (introspector?.jwts) {
+      const hit = introspector.lookup(token, nowMs);
+      if (hit !== undefined) return hit;
     }
     const decoded = decodeUntrusted(token, realm);
     const iss = decoded.claims.iss;
@@ -372,8 +410,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       const failures: string[] = [];
       const unique = new Map<KeySource, string>();
       for (const [issuer, source] of sources) if (!unique.has(source)) unique.set(source, issuer);
+      const loads: [{ warmup(): Promise<void> }, string][] = [...unique];
+      if (introspector !== undefined) loads.push([introspector, `${introspector.issuer} (introspection)`]);
       await Promise.all(
-        [...unique].map(async ([source, issuer]) => {
+        loads.map(async ([source, issuer]) => {
           try {
             await source.warmup();
           } catch (error) {

@@ -30,9 +30,11 @@ export interface JWTPayload {
 
 /** The result of a successful verification. The object is frozen: it may be shared by cached hits. */
 export interface AuthResult {
-  /** The raw compact JWS that was verified. */
+  /** The raw compact JWS that was verified (or the opaque token that was introspected). */
   readonly token: string;
+  /** The JWS header; an empty object for an introspected opaque token, which has none. */
   readonly header: Readonly<JWTHeader>;
+  /** The JWT's claims, or for an introspected token the members of the introspection response. */
   readonly claims: Readonly<JWTPayload>;
   /** Every scope (or role/permission, per `scopeClaims`) the token grants, deduplicated. */
   readonly scopes: readonly string[];
@@ -263,6 +265,59 @@ export interface ProtectedResourceMetadata {
   readonly document: ProtectedResourceDocument;
 }
 
+/**
+ * A shared cache of introspection answers (a fleet's Redis, say). Keys are
+ * `"introspection:" + base64url(sha256(token))`, never the token; values are JSON-serialisable plain
+ * objects that must come back unchanged. Either method may return a promise; one that throws, rejects
+ * or takes longer than `introspection.cacheTimeoutMs` makes the request a 503.
+ */
+export interface IntrospectionCache {
+  get(key: string): unknown | Promise<unknown>;
+  set(key: string, value: unknown, ttlMs: number): void | Promise<void>;
+}
+
+/** Opaque tokens: RFC 7662 introspection at one configured issuer. */
+export interface IntrospectionOptions {
+  /** The configured issuer that introspects; may be omitted when only one issuer is configured. */
+  issuer?: string;
+  /** The introspection endpoint. Default: the issuer metadata's `introspection_endpoint`. */
+  endpoint?: string;
+  /** This API's client id at the provider. */
+  clientId: string;
+  /** This API's client secret. */
+  clientSecret: string;
+  /** RFC 6749 §2.3.1: a Basic header (default) or form-body credentials. */
+  authMethod?: "client_secret_basic" | "client_secret_post";
+  /** Also introspect JWTs of this issuer, after verifying them locally (revocation checks). Default false. */
+  jwts?: boolean;
+  /** Longest time an active answer is reused, in ms (never past the token's `exp`). Default 30000. */
+  maxCacheMs?: number;
+  /** How long an inactive answer is reused, in ms. Default 5000. */
+  inactiveCacheMs?: number;
+  /** Bounds of the in-process cache of answers. Default 10,000 answers / 16 MiB. */
+  memoryCache?: { maxEntries?: number; maxBytes?: number };
+  /** A shared cache behind the in-process one (`redisStore` of @resource-guard/redis). */
+  cache?: IntrospectionCache;
+  /** A shared-cache operation that takes longer has failed (503). Default 1000. */
+  cacheTimeoutMs?: number;
+  /** Called when introspection fails; for logs. Never receives the token or its hash. */
+  onError?: (event: IntrospectionErrorEvent) => void;
+}
+
+export interface IntrospectionErrorEvent {
+  issuer: string;
+  url: string | undefined;
+  reason: string;
+}
+
+/** The outbound request budget per identity provider origin (key fetches and introspection together). */
+export interface OutboundBudgetOptions {
+  /** Requests per second. Default 20. */
+  requestsPerSecond?: number;
+  /** Requests that may go out at once after a quiet period. Default 40. */
+  burst?: number;
+}
+
 /** Options of `createVerifier`. Unknown names are refused. */
 export interface VerifierOptions extends IssuerSettings {
   /** The accepted issuer(s): exact match on `iss`. Either this or `issuers` is required. */
@@ -309,7 +364,11 @@ export interface VerifierOptions extends IssuerSettings {
   resource?: string;
   /** Extra members of the protected resource metadata document, named as in RFC 9728 §2. Needs `resource`. */
   resourceMetadata?: ResourceMetadataOptions;
-  /** Replace the `fetch` used for discovery and JWKS. */
+  /** Opaque tokens: introspect them at the issuer (RFC 7662). */
+  introspection?: IntrospectionOptions;
+  /** Cap on requests to each identity provider, for keys and introspection together. Default 20/s, burst 40. */
+  outboundBudget?: OutboundBudgetOptions;
+  /** Replace the `fetch` used for discovery, JWKS and introspection. */
   fetch?: FetchLike;
   /** The wall clock for token claims (`exp`, `nbf`, `iat`), in milliseconds since the epoch. For tests. */
   now?: () => number;
@@ -414,7 +473,10 @@ export interface InternalErrorEvent {
 }
 
 export interface Verifier {
-  /** Verifies a raw compact JWT. Rejects with a BearerError. */
+  /**
+   * Verifies a raw compact JWT, or with `introspection` configured an opaque token (RFC 7662).
+   * Rejects with a BearerError.
+   */
   verify(token: string): Promise<AuthResult>;
   /**
    * Finds the token in a request (RFC 6750 §2, RFC 9449 §7) and verifies it, with its sender binding.
@@ -440,7 +502,10 @@ export interface Verifier {
   assertAnyScope(auth: AuthResult, scopes: readonly string[]): void;
   /** Throws InvalidTokenError (401 `claim_rule`) unless `check` returns true for the claims. */
   assertClaims(auth: AuthResult, check: ClaimCheck): void;
-  /** Fetches every issuer's keys now; rejects with a descriptive Error when one cannot be had. */
+  /**
+   * Fetches every issuer's keys now (and discovers the introspection endpoint); rejects with a
+   * descriptive Error when one cannot be had.
+   */
   warmup(): Promise<void>;
   /** The realm this verifier's challenges carry (adapters need it to build a 401 of their own). */
   readonly realm: string | undefined;

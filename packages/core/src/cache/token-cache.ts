@@ -123,7 +123,7 @@ export class TokenCache {
 }
 
 /** FNV-1a over the last 32 characters: the signature's end, which differs between any two tokens. */
-function fingerprint(token: string): number {
+export function fingerprint(token: string): number {
   let hash = 0x811c9dc5;
   for (let i = Math.max(0, token.length - 32); i < token.length; i++) {
     hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);

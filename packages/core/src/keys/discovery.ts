@@ -1,5 +1,6 @@
 /**
- * discoverJwksUri(): finds an issuer's `jwks_uri` from its metadata, only ever at locations derived
+ * discoverMetadata() / discoverJwksUri(): read an issuer's metadata (for its `jwks_uri`, and for
+ * introspection its `introspection_endpoint`), only ever at locations derived
  * from the configured issuer (never from a token):
  *   1. OpenID Connect Discovery 1.0 §4: `{issuer}/.well-known/openid-configuration`
  *   2. RFC 8414 §3.1 path insertion: `{origin}/.well-known/oauth-authorization-server{path}`
@@ -40,15 +41,21 @@ function mismatchHint(configured: string, published: unknown): string {
   return `the metadata names issuer "${published}" but "${configured}" is configured${hint}`;
 }
 
+/** An issuer's metadata document (RFC 8414 §2, OIDC Discovery §3) and where it was read. */
+export interface IssuerMetadata {
+  readonly document: Readonly<Record<string, unknown>>;
+  readonly location: string;
+}
+
 /**
- * Returns the `jwks_uri` of `issuer`. With `metadataUrl`, only that document is read (its `issuer`
- * is still checked). Throws KeyFetchError with a `discovery_*` reason and the failing location as `url`.
+ * Reads the metadata document of `issuer`, whose `issuer` member must equal it. With `metadataUrl`,
+ * only that document is read. Throws KeyFetchError. The key set and introspection both start here.
  */
-export async function discoverJwksUri(
+export async function discoverMetadata(
   issuer: string,
   metadataUrl: string | undefined,
   options: FetchJsonOptions,
-): Promise<string> {
+): Promise<IssuerMetadata> {
   const locations = metadataUrl ? [metadataUrl] : metadataLocations(issuer);
   const fetchOptions = { ...options, stage: "discovery" };
   let lastError: unknown;
@@ -64,7 +71,7 @@ export async function discoverJwksUri(
     const url = location;
     if (document === null || typeof document !== "object" || Array.isArray(document))
       throw new KeyFetchError("discovery_not_object", `${location} is not a metadata object`, { url });
-    const { issuer: published, jwks_uri: jwksUri } = document as Record<string, unknown>;
+    const { issuer: published } = document as Record<string, unknown>;
     if (published !== issuer)
       throw new KeyFetchError(
         "discovery_issuer_mismatch",
@@ -73,20 +80,34 @@ export async function discoverJwksUri(
           url,
         },
       );
-    if (typeof jwksUri !== "string")
-      throw new KeyFetchError("discovery_no_jwks_uri", `${location} has no "jwks_uri"`, { url });
-    const why = whyUrlIsRefused(jwksUri, options.allowInsecureHttp);
-    if (why)
-      throw new KeyFetchError(
-        "discovery_jwks_uri_refused",
-        `the jwks_uri ${jwksUri} published at ${location} ${why}`,
-        { url },
-      );
-    return jwksUri;
+    return { document: document as Record<string, unknown>, location };
   }
   throw new KeyFetchError(
     "discovery_not_found",
     `no metadata found for issuer ${issuer} (tried ${locations.join(", ")})`,
     { url: locations[locations.length - 1], cause: lastError },
   );
+}
+
+/**
+ * Returns the `jwks_uri` of `issuer` from its metadata (see discoverMetadata). Throws KeyFetchError.
+ */
+export async function discoverJwksUri(
+  issuer: string,
+  metadataUrl: string | undefined,
+  options: FetchJsonOptions,
+): Promise<string> {
+  const { document, location } = await discoverMetadata(issuer, metadataUrl, options);
+  const jwksUri = document.jwks_uri;
+  const url = location;
+  if (typeof jwksUri !== "string")
+    throw new KeyFetchError("discovery_no_jwks_uri", `${location} has no "jwks_uri"`, { url });
+  const why = whyUrlIsRefused(jwksUri, options.allowInsecureHttp);
+  if (why)
+    throw new KeyFetchError(
+      "discovery_jwks_uri_refused",
+      `the jwks_uri ${jwksUri} published at ${location} ${why}`,
+      { url },
+    );
+  return jwksUri;
 }

@@ -43,6 +43,8 @@ export interface FetchJsonOptions {
   now?: () => number;
   /** Send `Connection: close` (RFC 9112 §9.6): for requests too rare to gain from keep-alive. */
   closeConnection?: boolean;
+  /** The outbound request budget (outbound/budget.ts): returns 0 to send, else ms until one may go. */
+  budget?: { take(url: string): number };
 }
 
 export interface FetchedJson {
@@ -112,6 +114,17 @@ async function readLimited(response: Response, limit: number, stage: string, url
  */
 export async function fetchJson(url: string, options: FetchJsonOptions): Promise<FetchedJson> {
   const stage = options.stage ?? "fetch";
+  // The outbound budget per identity provider (shared with introspection): past it, nothing is sent.
+  const wait = options.budget?.take(url) ?? 0;
+  if (wait > 0)
+    throw new KeyFetchError(
+      `${stage}_budget`,
+      `outbound request budget for ${new URL(url).origin} is spent`,
+      {
+        url,
+        retryAfterMs: wait,
+      },
+    );
   const signal = options.signal ?? AbortSignal.timeout(options.timeoutMs);
   let current = url;
   let retried = false;

@@ -12,8 +12,10 @@ import { compileScopeReader } from "../pipeline/scopes.js";
 import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
 import { resolveDPoP } from "./dpop.js";
+import { resolveIntrospection } from "./introspection.js";
 import { resolveKeyLayer } from "./key-layer.js";
 import { resolveMtls } from "./mtls.js";
+import { resolveOutboundBudget } from "./outbound-budget.js";
 import type { ClaimPredicate, ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
 import { resolveResource } from "./resource.js";
 import { resolveStaticKeys } from "./static-keys.js";
@@ -56,6 +58,8 @@ export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([
   "mtls",
   "resource",
   "resourceMetadata",
+  "introspection",
+  "outboundBudget",
   "fetch",
   "now",
   "onKeyError",
@@ -447,6 +451,8 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     rejectDPoPBoundTokens,
     dpop,
     mtls: resolveMtls(input.mtls),
+    introspection: resolveIntrospection(input.introspection, issuers, allowInsecureHttp),
+    outboundBudget: resolveOutboundBudget(input.outboundBudget),
     fetch: fetchImpl as ResolvedOptions["fetch"],
     now,
     onKeyError: input.onKeyError,

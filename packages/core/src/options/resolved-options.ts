@@ -5,8 +5,10 @@
 import type { KeyObject } from "node:crypto";
 import type { JWK } from "jose";
 import type { ChallengeContext } from "../errors/challenge.js";
+import type { OutboundBudgetSettings } from "../outbound/budget.js";
 import type { AuthResult, FetchLike, InternalErrorEvent, JWTPayload, KeyErrorEvent } from "../types.js";
 import type { ResolvedDPoP } from "./dpop.js";
+import type { ResolvedIntrospection } from "./introspection.js";
 import type { ResolvedMtls } from "./mtls.js";
 import type { ResolvedResource } from "./resource.js";
 
@@ -72,6 +74,10 @@ export interface ResolvedOptions {
   readonly dpop: ResolvedDPoP | undefined;
   /** RFC 8705: undefined when certificate-bound tokens are not accepted. `required` feeds RFC 9728 metadata. */
   readonly mtls: ResolvedMtls | undefined;
+  /** RFC 7662 introspection of opaque tokens, when configured. */
+  readonly introspection: ResolvedIntrospection | undefined;
+  /** Requests per second per identity provider origin, keys and introspection together. */
+  readonly outboundBudget: OutboundBudgetSettings;
   readonly fetch: FetchLike;
   readonly now: () => number;
   readonly onKeyError: ((event: KeyErrorEvent) => void) | undefined;
