@@ -20,8 +20,11 @@ export interface TestIssuerOptions extends TestKeysOptions {
   path?: string;
   /** `max-age` of the JWKS `Cache-Control`, in seconds; `null` sends no Cache-Control. Default 300. */
   cacheMaxAge?: number | null;
-  /** Members added to (or replacing members of) the metadata document, to imitate a provider's quirks. */
-  metadata?: Record<string, unknown>;
+  /**
+   * Members added to (or replacing members of) the metadata document, to imitate a provider's quirks;
+   * or a function of the issuer URL returning them (`(issuer) => ({ jwks_uri: `${issuer}/keys` })`).
+   */
+  metadata?: Record<string, unknown> | ((issuer: string) => Record<string, unknown>);
   /** JWKs published verbatim after the issuer's own keys (an `enc` key, a key without `alg`…). */
   extraJwks?: readonly JWK[];
   /**
@@ -107,10 +110,11 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     const minter = createMinter(ring, settings);
     const opaque = client ? new OpaqueTokenStore(client) : undefined;
     const counts: RequestCounts = { discovery: 0, jwks: 0, introspection: 0 };
-    server.on(
-      "request",
-      createRoutes({ origin, path, cacheMaxAge, metadata: options.metadata ?? {}, ring, opaque }, counts),
-    );
+    const metadata =
+      typeof options.metadata === "function" ? options.metadata(urls.issuer) : (options.metadata ?? {});
+    if (metadata === null || typeof metadata !== "object")
+      fail('"metadata" must be an object or a function returning one');
+    server.on("request", createRoutes({ origin, path, cacheMaxAge, metadata, ring, opaque }, counts));
 
     let closed: Promise<void> | undefined;
     return {
