@@ -10,6 +10,9 @@ import { removeBundle, runCli, runCliInTerminal } from "./run-cli.js";
 
 afterAll(removeBundle);
 
+// An SGR colour sequence (ESC [ n m).
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[\\d+m`);
+
 const version = (
   JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
 ).version;
@@ -71,6 +74,7 @@ describe("on a terminal", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`\u001b[1mIssuer\u001b[22m    ${idp.issuer}\r\n`);
     expect(run.stdout).toContain("\u001b[32mNo problems found.\u001b[39m");
+    expect(run.stdout).toMatch(COLOUR);
     expect(run.stdout).toContain(`\r\u001b[K| fetching ${idp.metadataUrl}`);
     expect(run.stdout).toContain(`\r\u001b[K| fetching ${idp.jwksUri}`);
   });
@@ -78,14 +82,14 @@ describe("on a terminal", () => {
   it("shows no colours with NO_COLOR, but still the progress line", async () => {
     const run = await runCliInTerminal(["discover", idp.issuer], { NO_COLOR: "1" });
     expect(run.code).toBe(0);
-    expect(run.stdout).not.toMatch(/\u001b\[\d+m/);
+    expect(run.stdout).not.toMatch(COLOUR);
     expect(run.stdout).toContain(`Issuer    ${idp.issuer}\r\n`);
     expect(run.stdout).toContain(`\r\u001b[K| fetching ${idp.jwksUri}`);
   });
 
   it("shows no colours with --no-color", async () => {
     const run = await runCliInTerminal(["discover", idp.issuer, "--no-color"]);
-    expect(run.stdout).not.toMatch(/\u001b\[\d+m/);
+    expect(run.stdout).not.toMatch(COLOUR);
   });
 
   it("writes neither colours nor progress when the output is not a terminal", async () => {
