@@ -5,6 +5,9 @@
 import { readFileSync } from "node:fs";
 import { createTestIssuer, type TestIssuer } from "@resource-guard/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DISCOVER_USAGE } from "../src/commands/discover.js";
+import { INSPECT_USAGE } from "../src/commands/inspect.js";
+import { TOKEN_USAGE } from "../src/commands/token.js";
 import { USAGE } from "../src/main.js";
 import { removeBundle, runCli, runCliInTerminal } from "./run-cli.js";
 
@@ -24,6 +27,26 @@ describe("resource-guard", () => {
 
   it("prints its usage on stderr without a command, exit 2", async () => {
     expect(await runCli([])).toEqual({ code: 2, stdout: "", stderr: `${USAGE}\n` });
+  });
+
+  it("is documented in docs/cli.md with its exact help texts", () => {
+    const doc = readFileSync(new URL("../../../docs/cli.md", import.meta.url), "utf8");
+    for (const usage of [USAGE, INSPECT_USAGE, DISCOVER_USAGE, TOKEN_USAGE])
+      expect(doc).toContain(`\`\`\`\n${usage}\n\`\`\``);
+  });
+
+  it("prints each command's help with --help", async () => {
+    for (const [command, usage] of [
+      ["inspect", INSPECT_USAGE],
+      ["discover", DISCOVER_USAGE],
+      ["token", TOKEN_USAGE],
+    ]) {
+      expect(await runCli([command as string, "--help"])).toEqual({
+        code: 0,
+        stdout: `${usage}\n`,
+        stderr: "",
+      });
+    }
   });
 
   it("prints its version", async () => {

@@ -5,7 +5,7 @@
  * route test through Express with @resource-guard/express and the test kit.
  */
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
@@ -39,6 +39,20 @@ describe("the test kit under other runners", { timeout: 180_000 }, () => {
           existsSync(`${pkg}../${name}/dist/${file}`),
           `packages/${name}/dist/${file}; run pnpm build`,
         ).toBe(true);
+  });
+
+  it("documents the very jest setup it runs (docs/testing.md)", () => {
+    const doc = readFileSync(`${pkg}../../docs/testing.md`, "utf8");
+    const start = doc.indexOf("<!-- jest-cjs-config -->\n```js\n");
+    expect(start).toBeGreaterThan(-1);
+    const block = doc
+      .slice(start, doc.indexOf("\n```\n", start + 30))
+      .split("\n")
+      .slice(2);
+    const config = readFileSync(`${pkg}test/runners/jest-cjs/jest.config.cjs`, "utf8").split("\n");
+    const code = block.filter((line) => !line.trim().startsWith("//"));
+    expect(code.length).toBe(5);
+    for (const line of code) expect(config).toContain(line);
   });
 
   it("runs under jest in CommonJS mode with the documented setup", async () => {
