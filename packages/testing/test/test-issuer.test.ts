@@ -186,7 +186,10 @@ describe("createTestIssuer() options", () => {
       jwks_uri: idp.jwksUri,
     });
     expect(idp.jwks.keys.map((k) => k.kid)).toEqual(["eddsa-1", "hmac"]);
-    const moved = await start({ algorithms: ["ES256"], metadata: (issuer) => ({ jwks_uri: `${issuer}/moved` }) });
+    const moved = await start({
+      algorithms: ["ES256"],
+      metadata: (issuer) => ({ jwks_uri: `${issuer}/moved` }),
+    });
     expect(await (await fetch(moved.metadataUrl)).json()).toEqual({
       issuer: moved.issuer,
       jwks_uri: `${moved.issuer}/moved`,
