@@ -20,7 +20,7 @@ export interface HttpAnswer {
   json: unknown;
 }
 
-export interface RequestInit2 {
+export interface HttpRequest {
   method?: "GET" | "POST";
   headers?: Record<string, string>;
   body?: string;
@@ -54,7 +54,7 @@ function describeFailure(error: unknown, url: string, timeoutMs: number): Networ
 }
 
 /** One HTTP request; resolves with any status, rejects with NetworkError when no answer came. */
-export async function request(url: string, init: RequestInit2): Promise<HttpAnswer> {
+export async function request(url: string, init: HttpRequest): Promise<HttpAnswer> {
   let response: Response;
   let text: string;
   try {

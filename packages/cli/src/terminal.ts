@@ -28,10 +28,14 @@ export class Terminal {
   private readonly colorErr: boolean;
   private readonly interactive: boolean;
 
+  /** The environment the command runs in (for RESOURCE_GUARD_CLIENT_SECRET and NO_COLOR). */
+  readonly env: NodeJS.ProcessEnv;
+
   constructor(
     private readonly streams: Streams,
     options: { noColor?: boolean } = {},
   ) {
+    this.env = streams.env;
     const allowed = !options.noColor && !streams.env.NO_COLOR;
     this.colorOut = allowed && streams.stdout.isTTY === true;
     this.colorErr = allowed && streams.stderr.isTTY === true;

@@ -3,13 +3,15 @@
  * first failure, so after a failure that can be set aside (a time check, the audience, DPoP binding)
  * the token is verified again with only that check relaxed, to learn what else would fail: the clock
  * is set inside the token's validity window, the audience to the token's own, binding allowed. Every
- * verdict is still core's; nothing here verifies anything. Network answers are kept per URL, so the
- * repeated verifications fetch the metadata and keys once.
+ * verdict is still core's; nothing here verifies anything. Network answers are kept per URL
+ * (remembering-fetch.ts), so the repeated verifications fetch the metadata and keys once.
  */
 import { createVerifier, type Verifier, type VerifierOptions } from "@resource-guard/core";
 import { UsageError } from "../args.js";
+import { rememberingFetch } from "../remembering-fetch.js";
 import type { Terminal } from "../terminal.js";
 import { CHECKS, type CheckName, checkOfReason, FIXES, PROVEN_BY } from "./inspect-checks.js";
+import { audienceOf, momentInside } from "./relax.js";
 
 export interface CheckResult {
   name: CheckName;
@@ -50,33 +52,6 @@ export interface RunOutcome {
   keysError: string | undefined;
 }
 
-type BodyInit = ConstructorParameters<typeof Response>[0];
-
-/** A fetch for core that asks the network once per URL, with a progress line while it waits. */
-function rememberingFetch(terminal: Terminal) {
-  const answers = new Map<
-    string,
-    Promise<{ status: number; headers: [string, string][]; body: ArrayBuffer }>
-  >();
-  return async (url: string, init: RequestInit): Promise<Response> => {
-    let answer = answers.get(url);
-    if (answer === undefined) {
-      answer = terminal.during(
-        `fetching ${url}`,
-        fetch(url, init).then(async (r) => ({
-          status: r.status,
-          headers: [...r.headers],
-          body: await r.arrayBuffer(),
-        })),
-      );
-      answers.set(url, answer);
-    }
-    const { status, headers, body } = await answer;
-    const empty = status === 204 || status === 304;
-    return new Response(empty ? null : (body as BodyInit), { status, headers });
-  };
-}
-
 function build(options: VerifierOptions): Verifier {
   try {
     return createVerifier(options);
@@ -85,27 +60,6 @@ function build(options: VerifierOptions): Verifier {
     if (error instanceof TypeError) throw new UsageError(error.message.replace(/^resource-guard: /, ""));
     throw error;
   }
-}
-
-/** A moment inside the token's validity window, in seconds, or undefined when there is none. */
-function momentInside(claims: Record<string, unknown> | undefined): number | undefined {
-  const number = (name: string) =>
-    typeof claims?.[name] === "number" ? (claims[name] as number) : undefined;
-  const exp = number("exp");
-  const starts = [number("nbf"), number("iat")].filter((n): n is number => n !== undefined);
-  const at = starts.length > 0 ? Math.max(...starts) : exp === undefined ? undefined : exp - 1;
-  return at !== undefined && (exp === undefined || at < exp) ? at : undefined;
-}
-
-function audienceOf(
-  claims: Record<string, unknown> | undefined,
-): Pick<VerifierOptions, "audience" | "requiredClaims"> {
-  const aud = claims?.aud;
-  if (typeof aud === "string" && aud !== "") return { audience: aud };
-  if (Array.isArray(aud) && aud.length > 0 && aud.every((a) => typeof a === "string" && a !== ""))
-    return { audience: aud as string[] };
-  // No usable "aud": core accepts audience false only beside another rule; "iss" present is one that holds.
-  return { audience: false, requiredClaims: { iss: true } };
 }
 
 export async function runChecks(input: RunInput, terminal: Terminal): Promise<RunOutcome> {

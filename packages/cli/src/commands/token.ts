@@ -69,7 +69,7 @@ export async function token(args: string[], terminal: Terminal): Promise<number>
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const timeoutMs = timeoutOf(values);
   const clientId = stringOf(values, "client-id");
-  const secret = stringOf(values, "client-secret") ?? process.env.RESOURCE_GUARD_CLIENT_SECRET;
+  const secret = stringOf(values, "client-secret") ?? terminal.env.RESOURCE_GUARD_CLIENT_SECRET;
   if (!clientId) throw new UsageError("--client-id is required");
   if (!secret) throw new UsageError("--client-secret (or RESOURCE_GUARD_CLIENT_SECRET) is required");
   const auth = stringOf(values, "auth") ?? "basic";
