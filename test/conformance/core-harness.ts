@@ -8,10 +8,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import {
   type AuthResult,
-  assertAnyScope,
-  assertScopes,
+  createGuard,
   createVerifier,
-  parseRequiredScopes,
+  isCorsPreflight,
   type VerifierOptions,
 } from "@resource-guard/core";
 import { expect } from "vitest";
@@ -32,25 +31,31 @@ function json(
 export const coreHarness: Harness = {
   name: "core (node:http)",
   async start(options: VerifierOptions) {
-    const verifier = createVerifier(options);
-    const orders = parseRequiredScopes(ORDERS_SCOPES);
-    const both = parseRequiredScopes(BOTH_SCOPES);
-    const any = parseRequiredScopes(ANY_SCOPES);
+    // `credentialsRequired` is a per-call option of authenticate, not a verifier option.
+    const { credentialsRequired, ...verifierOptions } = options as VerifierOptions & {
+      credentialsRequired?: boolean;
+    };
+    const verifier = createVerifier(verifierOptions);
+    const orders = createGuard("requireScopes", ORDERS_SCOPES);
+    const both = createGuard("requireScopes", [BOTH_SCOPES]);
+    const any = createGuard("requireAnyScope", ANY_SCOPES);
+    const where = "auth result; authenticate first";
     const handle = async (req: IncomingMessage, res: ServerResponse) => {
       const url = new URL(req.url ?? "/", "http://localhost");
       if (url.pathname === ROUTES.health)
         return json(res, 200, { route: ROUTES.health, authenticated: false });
+      if (isCorsPreflight(req)) return json(res, 204, null);
       try {
-        const auth: AuthResult = await verifier.authenticate({
-          headers: req.headers,
-          method: req.method,
-          query: url.searchParams,
-        });
-        if (url.pathname === ROUTES.orders) assertScopes(auth, orders);
-        else if (url.pathname === ROUTES.both) assertScopes(auth, both);
-        else if (url.pathname === ROUTES.any) assertAnyScope(auth, any);
+        const auth: AuthResult | undefined = await verifier.authenticate(
+          { headers: req.headers, method: req.method, query: url.searchParams },
+          { credentialsRequired },
+        );
+        const anonymous = auth === undefined ? verifier.challenge : undefined;
+        if (url.pathname === ROUTES.orders) orders.check(auth, where, anonymous);
+        else if (url.pathname === ROUTES.both) both.check(auth, where, anonymous);
+        else if (url.pathname === ROUTES.any) any.check(auth, where, anonymous);
         else if (url.pathname !== ROUTES.me) return json(res, 404, { message: "Not Found" });
-        json(res, 200, { route: url.pathname, sub: auth.claims.sub, scopes: auth.scopes });
+        json(res, 200, { route: url.pathname, sub: auth?.claims.sub, scopes: auth?.scopes });
       } catch (err) {
         const e = err as {
           status?: number;

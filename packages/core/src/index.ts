@@ -6,26 +6,60 @@ export { createVerifier } from "./create-verifier.js";
 export {
   BearerError,
   type BearerErrorCode,
+  type ChallengeSource,
+  INVALID_DPOP_PROOF_DESCRIPTIONS,
   INVALID_REQUEST_DESCRIPTIONS,
   INVALID_TOKEN_DESCRIPTIONS,
   InsufficientScopeError,
+  InternalVerifierError,
+  IntrospectionUnavailableError,
+  InvalidDPoPProofError,
+  type InvalidDPoPProofReason,
   InvalidRequestError,
   type InvalidRequestReason,
   InvalidTokenError,
   type InvalidTokenReason,
   KeysUnavailableError,
   MissingCredentialsError,
+  ServiceUnavailableError,
+  StoreUnavailableError,
+  UseDPoPNonceError,
 } from "./errors/bearer-error.js";
-export { formatChallenge } from "./errors/challenge.js";
+export {
+  type ChallengeContext,
+  type ChallengeError,
+  type ChallengeParams,
+  formatChallenge,
+  formatChallenges,
+  type Scheme,
+} from "./errors/challenge.js";
+export {
+  CHANNEL_NAMES,
+  type KeySetEvent,
+  type KeySetEventType,
+  type VerificationEvent,
+  type VerificationOutcome,
+} from "./observe/channels.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
+export {
+  anonymousContextOf,
+  createGuard,
+  type GuardKind,
+  markAnonymous,
+  type RouteGuard,
+  type ScopeArgs,
+} from "./pipeline/guards.js";
+export { isCorsPreflight, peerCertificateOf } from "./pipeline/request.js";
 export { assertAnyScope, assertClaims, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export * from "./presets/index.js";
 export { resolveVerifier } from "./resolve-verifier.js";
 export type {
+  AuthenticateOptions,
   AuthResult,
   ClaimCheck,
   ClaimPrimitive,
   ClaimRule,
+  ClientCertificate,
   FetchLike,
   IssuerOptions,
   IssuerSettings,
@@ -37,6 +71,7 @@ export type {
   ScopeClaim,
   ScopeReader,
   SymmetricSecret,
+  TokenBinding,
   TokenCacheOptions,
   Verifier,
   VerifierOptions,

@@ -2,7 +2,8 @@
  * The public shapes of @resource-guard/core: what callers pass in and what a verification returns.
  * No logic lives here.
  */
-import type { KeyObject } from "node:crypto";
+import type { KeyObject, X509Certificate } from "node:crypto";
+import type { ChallengeContext } from "./errors/challenge.js";
 
 /** The protected header of a verified JWS, as the issuer sent it. */
 export interface JWTHeader {
@@ -37,23 +38,74 @@ export interface AuthResult {
   readonly scopes: readonly string[];
   /** The configured issuer that accepted the token (equals `claims.iss`). */
   readonly issuer: string;
+  /** The authorization scheme the token was presented with: `DPoP` for DPoP-bound tokens (RFC 9449). */
+  readonly scheme: "Bearer" | "DPoP";
+  /** What binds the token to its sender (RFC 9449 `cnf.jkt`, RFC 8705 `cnf["x5t#S256"]`), if anything. */
+  readonly binding?: TokenBinding | undefined;
+  /** True when the token is opaque and its claims are the introspection response (RFC 7662). */
+  readonly introspected?: true;
+  /**
+   * Headers to send with the successful answer (a fresh `DPoP-Nonce`, RFC 9449 §8.2). Adapters set
+   * them on the response; absent when there are none.
+   */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
 }
+
+/** What binds a token to its sender. */
+export type TokenBinding =
+  | { readonly kind: "dpop"; readonly jkt: string }
+  | { readonly kind: "mtls"; readonly x5t: string };
+
+/** A TLS client certificate as adapters hand it over: DER bytes or a parsed certificate. */
+export type ClientCertificate = Uint8Array | X509Certificate;
 
 /**
  * The parts of an HTTP request that bearer extraction reads (RFC 6750 §2). Adapters build this from
  * their framework's request; `query` and `body` are already-parsed objects.
  */
 export interface RequestLike {
-  headers: Record<string, string | string[] | undefined>;
+  /** Node's header object (lower-case names) or a Fetch API `Headers`. */
+  headers: Record<string, string | string[] | undefined> | Headers;
+  /** The HTTP method; DPoP proofs are checked against it (RFC 9449 `htm`). */
   method?: string;
   /**
    * The request target (`/orders?access_token=…`). When present, the query method reads the
    * `access_token` parameter from it rather than from `query`, so every framework's query parser
-   * (Express 4's `qs` turns `access_token[x]=` into an object) gives the same answer.
+   * (Express 4's `qs` turns `access_token[x]=` into an object) gives the same answer. An absolute URL
+   * (`https://api.example.com/orders`, as a Fetch `Request` has) also serves as `absoluteUrl`.
    */
   url?: string;
   query?: Record<string, unknown> | URLSearchParams | null;
   body?: unknown;
+  /**
+   * The absolute URL of the request (scheme, host, the full original path with any mount prefix,
+   * query) as the framework reconstructs it under its own trust-proxy setting. Needed for DPoP `htu`.
+   * Core never reads forwarding headers itself.
+   */
+  absoluteUrl?: string;
+  /** The TLS client certificate of the connection (RFC 8705), when there is one. */
+  clientCertificate?: ClientCertificate;
+}
+
+/**
+ * How `authenticate` reads a framework's request, and what the route needs. Adapters build one of
+ * these once per middleware, so reading the URL or the certificate costs nothing unless a check needs it.
+ */
+export interface AuthenticateOptions<R = RequestLike> {
+  /**
+   * The scopes the route requires, when known before the token is checked: a 401 then carries them
+   * in its `scope` parameter (RFC 9728, the MCP authorization spec's step-up), and a 403 always does.
+   */
+  scopes?: readonly string[];
+  /** Returns the request's absolute URL; called only when a check needs it (DPoP `htu`). */
+  absoluteUrl?: (request: R) => string | undefined;
+  /** Returns the TLS client certificate; called only when a token is certificate-bound or mTLS is required. */
+  clientCertificate?: (request: R) => ClientCertificate | undefined;
+  /**
+   * `false`: a request without any credentials passes, and `authenticate` resolves `undefined`; a
+   * request with credentials is verified as usual, so bad credentials still fail. Default true.
+   */
+  credentialsRequired?: boolean;
 }
 
 /** What adapters accept: verifier options, or `{ verifier }` to share one verifier (and its caches). */
@@ -113,8 +165,13 @@ export interface IssuerSettings {
   typ?: string;
   /** Reject tokens whose `iat` is older than this many seconds (`iat` becomes required). */
   maxTokenAge?: number;
-  /** A shared secret for HS256/384/512. An issuer has either a secret or a key set, never both. */
+  /** A shared secret for HS256/384/512. An issuer has exactly one key source: this, `jwks` or a URL. */
   secret?: SymmetricSecret;
+  /**
+   * The issuer's public keys given here instead of fetched: a JWK Set, a PEM public key or certificate,
+   * or an array of PEM texts. Nothing is fetched for such an issuer (air-gapped deployments, unit tests).
+   */
+  jwks?: { keys: readonly object[] } | string | readonly string[];
 }
 
 /** One entry of `issuers`: an issuer with its own settings. */
@@ -182,6 +239,12 @@ export interface VerifierOptions extends IssuerSettings {
   fetch?: FetchLike;
   /** The clock, in milliseconds since the epoch. For tests. */
   now?: () => number;
+  /**
+   * Called on every request with a verified token (after its binding): resolve `true` for a revoked
+   * token (401 `invalid_token`, "The token has been revoked"), `false` otherwise. A hook that throws or
+   * rejects is answered 503 with `Retry-After`. Not cached: a revocation takes effect at once.
+   */
+  isRevoked?: (auth: AuthResult) => boolean | Promise<boolean>;
   /** Called when a key fetch fails or a key set cannot be used; for logs. Never receives token data. */
   onKeyError?: (event: KeyErrorEvent) => void;
 }
@@ -195,16 +258,36 @@ export interface KeyErrorEvent {
 export interface Verifier {
   /** Verifies a raw compact JWT. Rejects with a BearerError. */
   verify(token: string): Promise<AuthResult>;
-  /** Finds the bearer token in a request (RFC 6750 §2) and verifies it. */
-  authenticate(request: RequestLike): Promise<AuthResult>;
+  /**
+   * Finds the token in a request (RFC 6750 §2, RFC 9449 §7) and verifies it, with its sender binding.
+   * Takes a RequestLike or a Fetch API `Request` as is.
+   */
+  authenticate<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): Promise<AuthResult>;
+  /**
+   * `authenticate` for adapters on the hot path: answers synchronously when it can (a cached token, or
+   * keys already cached), with no promise made: returns the AuthResult (or `undefined` with
+   * `credentialsRequired: false` and no credentials), or a Promise when a fetch or an asynchronous
+   * check is needed. Throws the BearerError synchronously when the failure is known synchronously.
+   */
+  authenticateMaybeSync<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): AuthResult | Promise<AuthResult>;
   /** Throws InsufficientScopeError (403) unless `auth` holds every one of `scopes`. */
   assertScopes(auth: AuthResult, scopes: readonly string[]): void;
   /** Throws InsufficientScopeError (403) unless `auth` holds at least one of `scopes`. */
   assertAnyScope(auth: AuthResult, scopes: readonly string[]): void;
+  /** Throws InvalidTokenError (401 `claim_rule`) unless `check` returns true for the claims. */
+  assertClaims(auth: AuthResult, check: ClaimCheck): void;
   /** Fetches every issuer's keys now; rejects with a descriptive Error when one cannot be had. */
   warmup(): Promise<void>;
   /** The realm this verifier's challenges carry (adapters need it to build a 401 of their own). */
   readonly realm: string | undefined;
+  /** What every challenge of this verifier offers: realm, `resource_metadata`, the schemes. */
+  readonly challenge: ChallengeContext;
   /** Counters for monitoring: what the verified-token cache holds and how often it answered. */
   stats(): VerifierStats;
 }

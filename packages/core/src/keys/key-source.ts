@@ -12,6 +12,7 @@
  * - "the provider is unavailable" (503) is kept apart from "no such key" (401 `invalid_token`).
  */
 import { InvalidTokenError, KeysUnavailableError } from "../errors/bearer-error.js";
+import { keysFetchTrace, publishKeySetEvent } from "../observe/channels.js";
 import type { ResolvedFreshness } from "../options/resolved-options.js";
 import type { KeyErrorEvent } from "../types.js";
 import { discoverJwksUri } from "./discovery.js";
@@ -112,6 +113,7 @@ export class JwksKeySource implements KeySource {
         throw new InvalidTokenError("unknown_key", this.settings.realm);
       }
       this.lastUnknownKidRefetch = now;
+      publishKeySetEvent({ type: "kid_miss", issuer: this.settings.issuer, url: this.jwksUri });
     }
     return this.refreshThenMatch(kid);
   }
@@ -139,7 +141,15 @@ export class JwksKeySource implements KeySource {
     return this.inflight;
   }
 
-  private async fetchKeySet(): Promise<void> {
+  private fetchKeySet(): Promise<void> {
+    if (!keysFetchTrace.hasSubscribers) return this.fetchKeySetUntraced();
+    return keysFetchTrace.tracePromise(() => this.fetchKeySetUntraced(), {
+      issuer: this.settings.issuer,
+      url: this.jwksUri,
+    });
+  }
+
+  private async fetchKeySetUntraced(): Promise<void> {
     const { settings } = this;
     let url = this.jwksUri;
     try {
@@ -150,9 +160,12 @@ export class JwksKeySource implements KeySource {
       );
       const { body, maxAgeSeconds } = await fetchJson(url, settings.fetchOptions);
       const records = await importKeySet(body, url);
-      this.install(records, maxAgeSeconds);
+      const rotated = this.install(records, maxAgeSeconds);
       this.failures = 0;
       this.backoffUntil = 0;
+      publishKeySetEvent({ type: "fetched", issuer: settings.issuer, url, keys: records.length });
+      if (rotated)
+        publishKeySetEvent({ type: "rotated", issuer: settings.issuer, url, keys: records.length });
     } catch (error) {
       this.failures++;
       this.backoffUntil = settings.now() + Math.min(settings.maxBackoffMs, 1000 * 2 ** (this.failures - 1));
@@ -160,16 +173,28 @@ export class JwksKeySource implements KeySource {
       if (settings.jwksUri === undefined) this.jwksUri = undefined;
       const reason = error instanceof KeyFetchError ? error.reason : "key set could not be loaded";
       settings.onKeyError?.({ issuer: settings.issuer, url, reason });
+      publishKeySetEvent({ type: "failed", issuer: settings.issuer, url, reason });
+      publishKeySetEvent({
+        type: "backoff",
+        issuer: settings.issuer,
+        url,
+        reason,
+        retryInMs: this.backoffUntil - settings.now(),
+      });
       throw error instanceof KeyFetchError ? error : new KeyFetchError(reason, { cause: error });
     }
   }
 
-  private install(records: KeyRecord[], maxAgeSeconds: number | undefined): void {
+  /** Installs a fetched set; returns true when a key was added or retired (a rotation). */
+  private install(records: KeyRecord[], maxAgeSeconds: number | undefined): boolean {
     const { freshness, now, maxStaleMs } = this.settings;
     // Keep the record of a key whose material did not change, so tokens it verified stay cached.
     const previous = new Map(this.all.map((record) => [record.fingerprint, record]));
     const next = records.map((record) => previous.get(record.fingerprint) ?? record);
     const kept = new Set(next);
+    const rotated =
+      this.loaded &&
+      (next.length !== this.all.length || next.some((record) => !previous.has(record.fingerprint)));
     for (const record of this.all) if (!kept.has(record)) record.retired = true;
     const byKid = new Map<string, KeyRecord[]>();
     for (const record of next) {
@@ -184,6 +209,7 @@ export class JwksKeySource implements KeySource {
     this.freshUntil = now() + Math.min(freshness.maxMs, Math.max(freshness.minMs, ttl));
     this.usableUntil = this.freshUntil + maxStaleMs;
     this.loaded = true;
+    return rotated;
   }
 }
 

@@ -12,6 +12,7 @@ import { compileScopeReader } from "../pipeline/scopes.js";
 import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
 import type { ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
+import { resolveStaticKeys } from "./static-keys.js";
 
 /** The names of IssuerSettings: settings given once for all issuers or per issuer. */
 export const ISSUER_SETTING_NAMES = [
@@ -25,6 +26,7 @@ export const ISSUER_SETTING_NAMES = [
   "typ",
   "maxTokenAge",
   "secret",
+  "jwks",
 ] as const satisfies readonly (keyof IssuerSettings)[];
 
 /** Every option name createVerifier accepts; adapters use it to split their own options off. */
@@ -49,6 +51,7 @@ export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([
   "fetch",
   "now",
   "onKeyError",
+  "isRevoked",
 ]);
 
 const ISSUER_ENTRY_NAMES = new Set<string>(["issuer", "tenants", ...ISSUER_SETTING_NAMES]);
@@ -188,12 +191,13 @@ function resolveIssuer(
   const secret = settings.secret === undefined ? undefined : toSecretKey(settings.secret, `secret${where}`);
   const jwksUri = checkUrl(settings.jwksUri, `jwksUri${where}`, allowInsecureHttp);
   const metadataUrl = checkUrl(settings.metadataUrl, `metadataUrl${where}`, allowInsecureHttp);
-  if (secret && (jwksUri || metadataUrl)) {
+  const jwks = settings.jwks === undefined ? undefined : resolveStaticKeys(settings.jwks, `jwks${where}`);
+  if ([secret, jwksUri ?? metadataUrl, jwks].filter((source) => source !== undefined).length > 1) {
     fail(
-      `issuer "${issuer}" has both "secret" and a key set location; an issuer has one or the other, never both`,
+      `issuer "${issuer}" has more than one key source ("secret", "jwks", "jwksUri"/"metadataUrl"); give it exactly one`,
     );
   }
-  if (!secret && !jwksUri && !metadataUrl) {
+  if (!secret && !jwks && !jwksUri && !metadataUrl) {
     const why = whyUrlIsRefused(issuer, allowInsecureHttp);
     if (why)
       fail(`issuer "${issuer}" ${why}; keys are discovered from the issuer URL unless "jwksUri" is given`);
@@ -244,7 +248,11 @@ function resolveIssuer(
       settings.maxTokenAge === undefined
         ? undefined
         : number(settings.maxTokenAge, `maxTokenAge${where}`, 0, 1),
-    keys: secret ? { kind: "secret" as const, secret } : { kind: "jwks" as const, jwksUri, metadataUrl },
+    keys: secret
+      ? { kind: "secret" as const, secret }
+      : jwks
+        ? { kind: "static" as const, jwks }
+        : { kind: "jwks" as const, jwksUri, metadataUrl },
   });
 }
 
@@ -300,7 +308,15 @@ function collectEntries(input: VerifierOptions): IssuerOptions[] {
       if (entry.secret !== undefined) {
         delete merged.jwksUri;
         delete merged.metadataUrl;
-      } else if (entry.jwksUri !== undefined || entry.metadataUrl !== undefined) delete merged.secret;
+        delete merged.jwks;
+      } else if (entry.jwks !== undefined) {
+        delete merged.jwksUri;
+        delete merged.metadataUrl;
+        delete merged.secret;
+      } else if (entry.jwksUri !== undefined || entry.metadataUrl !== undefined) {
+        delete merged.secret;
+        delete merged.jwks;
+      }
       entries.push(merged as unknown as IssuerOptions);
     });
   }
@@ -367,10 +383,13 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   if (typeof now !== "function") fail(`"now" must be a function returning milliseconds since the epoch`);
   if (input.onKeyError !== undefined && typeof input.onKeyError !== "function")
     fail(`"onKeyError" must be a function`);
+  if (input.isRevoked !== undefined && typeof input.isRevoked !== "function")
+    fail(`"isRevoked" must be a function (auth) => boolean | Promise<boolean>`);
 
   return Object.freeze({
     issuers,
     realm,
+    challenge: Object.freeze({ realm, resourceMetadata: undefined, bearer: true, dpopAlgs: undefined }),
     clockTolerance: number(input.clockTolerance, "clockTolerance", 5, 0, 3600),
     timeoutMs: number(input.timeoutMs, "timeoutMs", 5000, 1, 120_000),
     cooldownMs: number(input.cooldownMs, "cooldownMs", 30_000, 0),
@@ -387,5 +406,6 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     fetch: fetchImpl as ResolvedOptions["fetch"],
     now,
     onKeyError: input.onKeyError,
+    isRevoked: input.isRevoked,
   });
 }

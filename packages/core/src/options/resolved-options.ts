@@ -3,7 +3,9 @@
  * re-validate, so every check on user input lives in resolve-options.ts.
  */
 import type { KeyObject } from "node:crypto";
-import type { FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
+import type { JWK } from "jose";
+import type { ChallengeContext } from "../errors/challenge.js";
+import type { AuthResult, FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
 
 /** A compiled claim rule: true when the claims pass. */
 export type ClaimTest = (value: unknown, claims: Readonly<JWTPayload>) => boolean;
@@ -27,7 +29,8 @@ export interface ResolvedIssuer {
         readonly jwksUri: string | undefined;
         readonly metadataUrl: string | undefined;
       }
-    | { readonly kind: "secret"; readonly secret: KeyObject };
+    | { readonly kind: "secret"; readonly secret: KeyObject }
+    | { readonly kind: "static"; readonly jwks: readonly JWK[] };
 }
 
 export interface ResolvedFreshness {
@@ -39,6 +42,8 @@ export interface ResolvedFreshness {
 export interface ResolvedOptions {
   readonly issuers: ReadonlyMap<string, ResolvedIssuer>;
   readonly realm: string | undefined;
+  /** What every challenge offers: realm, `resource_metadata`, accepted schemes. */
+  readonly challenge: ChallengeContext;
   readonly clockTolerance: number;
   readonly timeoutMs: number;
   readonly cooldownMs: number;
@@ -55,4 +60,5 @@ export interface ResolvedOptions {
   readonly fetch: FetchLike;
   readonly now: () => number;
   readonly onKeyError: ((event: KeyErrorEvent) => void) | undefined;
+  readonly isRevoked: ((auth: AuthResult) => boolean | Promise<boolean>) | undefined;
 }

@@ -1,11 +1,11 @@
 /**
- * Stage 5 of 7: claims (RFC 7519 §4.1, RFC 9068 §4). Runs before the signature check, on claims that
+ * Stage 5 of 8: claims (RFC 7519 §4.1, RFC 9068 §4). Runs before the signature check, on claims that
  * are not trusted yet: it only ever rejects, so an unsigned token learns nothing it could not guess,
  * and an expired or foreign token costs no key lookup and no crypto.
  */
 import { InvalidTokenError, type InvalidTokenReason } from "../errors/bearer-error.js";
 import type { ClaimTest, ResolvedIssuer } from "../options/resolved-options.js";
-import type { ClaimPrimitive, ClaimRule, JWTPayload } from "../types.js";
+import type { ClaimPrimitive, ClaimRule, JWTPayload, TokenBinding } from "../types.js";
 
 const CLIENT_CLAIMS = ["client_id", "azp", "cid", "appid"] as const;
 
@@ -122,7 +122,6 @@ export function checkClaims(
   nowMs: number,
   toleranceSeconds: number,
   realm: string | undefined,
-  rejectDPoPBound: boolean,
 ): void {
   const now = nowMs / 1000;
   const { exp, nbf, iat } = claims;
@@ -155,10 +154,29 @@ export function checkClaims(
     }
     if (!passed) fail("claim_rule", realm);
   }
-  // RFC 9449 §7.1: a DPoP-bound token presented as a plain bearer token must be refused.
-  if (rejectDPoPBound) {
-    const cnf = claims.cnf;
-    if (cnf !== null && typeof cnf === "object" && Object.hasOwn(cnf, "jkt"))
-      fail("sender_constrained", realm);
-  }
+}
+
+/**
+ * RFC 7800 §3.1 `cnf`, RFC 9449 §6.1 `jkt`, RFC 8705 §3.1 `x5t#S256`: what binds the token to its
+ * sender. A binding member of the wrong type makes the token malformed rather than unbound, so a
+ * binding can never be dropped by sending it in a shape we do not read.
+ */
+export function readBinding(
+  claims: Readonly<JWTPayload>,
+  realm: string | undefined,
+): TokenBinding | undefined {
+  const cnf = claims.cnf;
+  if (cnf === undefined) return undefined;
+  if (cnf === null || typeof cnf !== "object" || Array.isArray(cnf)) fail("claim_type", realm);
+  const jkt = Object.hasOwn(cnf, "jkt") ? (cnf as Record<string, unknown>).jkt : undefined;
+  const x5t = Object.hasOwn(cnf, "x5t#S256") ? (cnf as Record<string, unknown>)["x5t#S256"] : undefined;
+  if ((jkt !== undefined && !isNonEmptyString(jkt)) || (x5t !== undefined && !isNonEmptyString(x5t)))
+    fail("claim_type", realm);
+  if (jkt !== undefined) return Object.freeze({ kind: "dpop", jkt: jkt as string });
+  if (x5t !== undefined) return Object.freeze({ kind: "mtls", x5t: x5t as string });
+  return undefined;
+}
+
+function isNonEmptyString(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0;
 }

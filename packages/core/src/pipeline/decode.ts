@@ -1,5 +1,5 @@
 /**
- * Stage 2 of 7: decode the JWS compact serialisation (RFC 7515 §7.1) without trusting anything in
+ * Stage 2 of 8: decode the JWS compact serialisation (RFC 7515 §7.1) without trusting anything in
  * it yet. Strict on form: exactly three base64url segments, JSON objects for header and payload, and
  * no repeated member names (RFC 7515 §4 / RFC 7519 §4: a parser that kept the first copy where we
  * keep the last would read a different token than we verified).

@@ -1,5 +1,5 @@
 /**
- * Stage 7 of 7: every failure leaves the verifier as a BearerError. Our own errors pass through; a
+ * Stage 8 of 8: every failure leaves the verifier as a BearerError. Our own errors pass through; a
  * key-layer failure that escaped becomes 503 (never `invalid_token`: the fault is ours or the
  * provider's, not the client's); anything else that a hostile token managed to trigger becomes a 401
  * with the cause kept for logs, so no input can produce a 500.

@@ -1,5 +1,5 @@
 /**
- * Stage 4 of 7: the header checks and the signature. Everything that decides *whether* crypto may run
+ * Stage 4 of 8: the header checks and the signature. Everything that decides *whether* crypto may run
  * happens first: the algorithm must be on the issuer's allow-list (never taken on the token's word),
  * `crit` must be empty (we implement no extensions, RFC 7515 §4.1.11), and the key must fit the
  * algorithm by `kty`, curve and its own `alg`. Then node:crypto verifies synchronously with a KeyObject

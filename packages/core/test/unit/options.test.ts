@@ -51,7 +51,7 @@ describe("resolveOptions (through createVerifier)", () => {
     expect(() => createVerifier({ ...base, secret, algorithms: ["HS512"] })).toThrow(/too short for HS512/);
     expect(() => createVerifier({ ...base, secret, algorithms: ["RS256"] })).toThrow(/only verifies HS256/);
     expect(() => createVerifier({ ...base, secret, jwksUri: "https://idp.example.com/jwks" })).toThrow(
-      /never both/,
+      /has more than one key source \("secret", "jwks", "jwksUri"\/"metadataUrl"\); give it exactly one/,
     );
   });
 
