@@ -192,7 +192,7 @@ describe("resource-guard inspect", () => {
     ]);
   });
 
-  it("finds a bad signature, a wrong issuer, an HMAC algorithm and a DPoP-bound token", async () => {
+  it("finds a bad signature, a wrong issuer, an HMAC algorithm, a DPoP-bound and a certificate-bound token", async () => {
     const fails = async (token: string) =>
       checksOf((await runCli(["inspect", token, "--issuer", idp.issuer, "--audience", AUD])).stdout).filter(
         (l) => l.startsWith("  FAIL"),
@@ -212,6 +212,11 @@ describe("resource-guard inspect", () => {
     const key = await dpopKeyPair();
     expect(await fails(await idp.sign({ cnf: { jkt: key.jkt } }))).toEqual([
       "  FAIL  bearer      The token is sender-constrained and cannot be used as a bearer token [sender_constrained]",
+    ]);
+    expect(
+      await fails(await idp.sign({ cnf: { "x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2" } })),
+    ).toEqual([
+      "  FAIL  bearer      The token is bound to a client certificate that was not presented [certificate_required]",
     ]);
   });
 

@@ -1,7 +1,8 @@
 /**
- * createTestKeys(): the static form, without a server. Until core takes a key set in its options,
- * its tokens are checked against its `jwks` with jose, the way any JWKS-based verifier would.
+ * createTestKeys(): the static form, without a server. Its tokens are checked against its `jwks` by
+ * core's verifier (the `jwks` option: nothing fetched) and by jose, as any JWKS-based verifier would.
  */
+import { createVerifier } from "@resource-guard/core";
 import { createTestKeys } from "@resource-guard/testing";
 import { createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
 import { describe, expect, it } from "vitest";
@@ -20,6 +21,36 @@ describe("createTestKeys()", () => {
       });
       expect([protectedHeader.alg, payload.scope, payload.sub]).toEqual([alg, "a b", "test-user"]);
     }
+  });
+
+  it("pairs with core's jwks option: good tokens pass, each bad one fails for its reason, nothing is fetched", async () => {
+    const keys = await createTestKeys({ audience: "orders-api" });
+    const fetched: string[] = [];
+    const verifier = createVerifier({
+      issuer: keys.issuer,
+      audience: "orders-api",
+      jwks: keys.jwks,
+      fetch: async (url) => {
+        fetched.push(url);
+        throw new Error("no network in this test");
+      },
+    });
+    for (const alg of ["RS256", "ES256", "EdDSA"] as const) {
+      const auth = await verifier.verify(await keys.sign({ scope: "orders:read" }, { alg }));
+      expect([auth.header.alg, auth.scopes]).toEqual([alg, ["orders:read"]]);
+    }
+    const reason = (token: string) =>
+      verifier.verify(token).then(
+        () => "accepted",
+        (error: { reason: string }) => error.reason,
+      );
+    expect(await reason(await keys.expired())).toBe("expired");
+    expect(await reason(await keys.notYetValid())).toBe("not_yet_valid");
+    expect(await reason(await keys.wrongAudience())).toBe("audience");
+    expect(await reason(await keys.wrongIssuer())).toBe("issuer");
+    expect(await reason(await keys.unknownKey())).toBe("unknown_key");
+    expect(await reason(await keys.badSignature())).toBe("signature");
+    expect(fetched).toEqual([]);
   });
 
   it("returns a fresh copy of the set each time, holding public members only", async () => {

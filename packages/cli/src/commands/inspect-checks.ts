@@ -49,11 +49,22 @@ export const CHECKS: readonly CheckDefinition[] = [
     reasons: ["issued_in_future", "too_old", "missing_iat"],
   },
   { name: "audience", passes: '"aud" holds a configured audience', reasons: ["audience"] },
-  { name: "claims", passes: "the claim rules hold", reasons: ["claim_rule", "client"] },
+  {
+    name: "claims",
+    passes: "the claim rules hold",
+    reasons: ["claim_rule", "client", "revoked", "inactive"],
+  },
   {
     name: "bearer",
     passes: "not bound to a key, so usable as a bearer token",
-    reasons: ["sender_constrained"],
+    reasons: [
+      "sender_constrained",
+      "certificate_required",
+      "certificate_mismatch",
+      "certificate_unusable",
+      "not_dpop_bound",
+      "unbound_token",
+    ],
   },
   { name: "scopes", passes: "the token holds every scope asked for", reasons: ["insufficient_scope"] },
 ];
@@ -120,6 +131,14 @@ export const FIXES: Readonly<Record<string, string>> = {
   client: 'the token\'s client (client_id, azp) is not in "allowedClients"',
   sender_constrained:
     'the token is bound to a DPoP key (cnf.jkt): send it with "Authorization: DPoP" and a DPoP proof, not as a bearer token',
+  certificate_required:
+    'the token is bound to a client certificate (cnf "x5t#S256", RFC 8705): it is accepted only over mutual TLS with that certificate, which inspect cannot present',
+  certificate_mismatch: "the token is bound to another client certificate than the one presented",
+  certificate_unusable: "the client certificate presented cannot be read",
+  not_dpop_bound: 'a token sent with the DPoP scheme must carry "cnf.jkt"; send unbound tokens as Bearer',
+  unbound_token: "this API requires sender-constrained tokens (DPoP or mTLS); have the provider bind them",
+  revoked: 'the "isRevoked" hook reported the token revoked',
+  inactive: "the introspection endpoint reports the token inactive (expired, revoked or unknown)",
   insufficient_scope:
     'request the missing scopes when getting the token, and grant them to the client at the provider; if your provider puts scopes elsewhere (roles, permissions), set "scopeClaims"',
   keys_unavailable:

@@ -105,7 +105,7 @@ export async function runChecks(input: RunInput, terminal: Terminal): Promise<Ru
         break;
       }
       const reason = e.reason ?? "unknown";
-      const check = checkOfReason(reason) ?? "format";
+      const check = checkOfReason(reason) ?? "claims";
       refusal ??= { status: e.status, code: e.code, description: e.message, reason };
       failures.set(check, { name: check, status: "fail", text: e.message, reason, fix: FIXES[reason] });
       for (const name of PROVEN_BY[check] ?? []) proven.add(name);
