@@ -19,6 +19,7 @@ export default defineConfig({
       "@resource-guard/fastify": src("fastify"),
       "@resource-guard/hono": src("hono"),
       "@resource-guard/nestjs": src("nestjs"),
+      "@resource-guard/testing": src("testing"),
     },
   },
   test: {

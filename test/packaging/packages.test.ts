@@ -5,7 +5,7 @@
  * @arethetypeswrong/cli's resolution checks for every module system. The test command builds first.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -27,6 +27,7 @@ const packages = {
     "Public",
     "Auth",
   ],
+  testing: ["createTestIssuer", "createTestKeys", "dpopKeyPair", "dpopProof"],
 } as const;
 
 /** Peers whose code the adapter calls at run time, and a text that only their own code contains. */
@@ -87,14 +88,75 @@ describe.each(Object.entries(packages))("@resource-guard/%s", (name, exportsExpe
     expect(run.status).toBe(0);
   });
 
-  it("passes @arethetypeswrong/cli for node10, node16 (CJS and ESM) and bundlers", () => {
+  // attw packs and resolves every entry point; on a loaded shared machine that takes up to ~30 s.
+  it("passes @arethetypeswrong/cli for node10, node16 (CJS and ESM) and bundlers", {
+    timeout: 120_000,
+  }, () => {
     const run = spawnSync(join(root, "node_modules/.bin/attw"), ["--pack", ".", "--format", "ascii"], {
       cwd: dir,
       encoding: "utf8",
-      timeout: 80_000,
+      timeout: 110_000,
     });
     expect(run.stdout, run.stdout + run.stderr).toMatch(/No problems found/);
     expect(run.status).toBe(0);
-    // attw packs and resolves every entry point: well over vitest's default on a busy 2-core machine.
-  }, 90_000);
+  });
+});
+
+// The command line is a bin, not a library: it has no import/require surface or types to check, so
+// it is checked as users meet it: the packed manifest, and the built file run as the command.
+describe("@resource-guard/cli", () => {
+  const dir = join(root, "packages", "cli");
+
+  it("has been built into an executable ESM file with a shebang", () => {
+    const file = join(dir, "dist", "cli.js");
+    expect(existsSync(file), "dist/cli.js").toBe(true);
+    expect(readFileSync(file, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(statSync(file).mode & 0o111).not.toBe(0);
+  });
+
+  it("packs a bin named resource-guard that runs", () => {
+    const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      bin: Record<string, string>;
+    };
+    expect(manifest.bin).toEqual({ "resource-guard": "./dist/cli.js" });
+    const version = execFileSync(
+      process.execPath,
+      [join(dir, manifest.bin["resource-guard"] as string), "--version"],
+      {
+        encoding: "utf8",
+      },
+    );
+    expect(version).toBe(
+      `${(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version}\n`,
+    );
+    const help = spawnSync(process.execPath, [join(dir, "dist", "cli.js"), "inspect", "--help"], {
+      encoding: "utf8",
+    });
+    expect([help.status, help.stdout.split("\n")[0]]).toEqual([
+      0,
+      "Usage: resource-guard inspect <token> [--issuer <url>] [--audience <aud>]... [--scope <scope>]...",
+    ]);
+  });
+
+  it("runs core's verifier from the built packages", () => {
+    const run = spawnSync(process.execPath, [join(dir, "dist", "cli.js"), "inspect", "not-a-jwt", "--json"], {
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(1);
+    expect(JSON.parse(run.stdout).refusal).toEqual({
+      status: 401,
+      code: "invalid_token",
+      description: "The token is not a well-formed JWS compact JWT",
+      reason: "malformed",
+    });
+  });
+
+  it("passes publint", () => {
+    const run = spawnSync(join(root, "node_modules/.bin/publint"), ["--strict"], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    expect(run.stdout, run.stdout + run.stderr).toMatch(/All good!/);
+    expect(run.status).toBe(0);
+  });
 });

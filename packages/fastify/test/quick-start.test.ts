@@ -1,15 +1,16 @@
 /**
  * The fastify quick start of docs/frameworks.md, run as pasted, against a test IdP.
  */
+
+import { createTestIssuer, type TestIssuer } from "@resource-guard/testing";
 import { afterAll, beforeAll, it } from "vitest";
 import { checkQuickStart, startQuickStart } from "../../../test/conformance/quick-start.js";
-import { startTestIdp, type TestIdp } from "../../../test/support/idp.js";
 
 const AUDIENCE = "https://api.example.com";
-let idp: TestIdp;
+let idp: TestIssuer;
 
 beforeAll(async () => {
-  idp = await startTestIdp();
+  idp = await createTestIssuer({ audience: AUDIENCE });
 });
 afterAll(async () => {
   await idp.close();
@@ -21,7 +22,7 @@ it("serves the documented quick start", async () => {
     AUDIENCE,
   });
   try {
-    await checkQuickStart(app.url, (scope) => idp.sign({ sub: "user-1", aud: AUDIENCE, scope }));
+    await checkQuickStart(app.url, (scope) => idp.sign({ sub: "user-1", scope }));
   } finally {
     await app.close();
   }

@@ -1,15 +1,16 @@
 /**
  * The koa quick start of docs/frameworks.md, run as pasted, against a test IdP.
  */
+
+import { createTestIssuer, type TestIssuer } from "@resource-guard/testing";
 import { afterAll, beforeAll, it } from "vitest";
 import { checkQuickStart, startQuickStart } from "../../../test/conformance/quick-start.js";
-import { startTestIdp, type TestIdp } from "../../../test/support/idp.js";
 
 const AUDIENCE = "https://api.example.com";
-let idp: TestIdp;
+let idp: TestIssuer;
 
 beforeAll(async () => {
-  idp = await startTestIdp();
+  idp = await createTestIssuer({ audience: AUDIENCE });
 });
 afterAll(async () => {
   await idp.close();
@@ -18,7 +19,7 @@ afterAll(async () => {
 it("serves the documented quick start", async () => {
   const app = await startQuickStart("koa", new URL(".", import.meta.url), { ISSUER: idp.issuer, AUDIENCE });
   try {
-    await checkQuickStart(app.url, (scope) => idp.sign({ sub: "user-1", aud: AUDIENCE, scope }));
+    await checkQuickStart(app.url, (scope) => idp.sign({ sub: "user-1", scope }));
   } finally {
     await app.close();
   }
