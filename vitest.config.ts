@@ -12,6 +12,7 @@ export default defineConfig({
       "@resource-guard/express": src("express"),
       "@resource-guard/koa": src("koa"),
       "@resource-guard/fastify": src("fastify"),
+      "@resource-guard/redis": src("redis"),
     },
   },
   test: {

@@ -16,6 +16,7 @@ const packages = {
   express: ["bearerAuth", "requireScopes"],
   koa: ["bearerAuth", "requireScopes"],
   fastify: ["resourceGuard", "default"],
+  redis: ["redisStore"],
 } as const;
 
 function node(args: string[], cwd: string): string {
