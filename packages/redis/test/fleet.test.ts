@@ -17,10 +17,10 @@ import {
   type VerifierOptions,
 } from "@resource-guard/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDPoPClient, type DPoPClient } from "../../../examples/fleet/src/dpop-client.js";
 import { startTestIdp, type TestIdp } from "../../../test/support/idp.js";
 import { type RedisServer, startRedisServer } from "../../../test/support/redis-server.js";
 import { CLIENT_KINDS, type ConnectedClient, connectClient, eventually } from "./clients.js";
-import { createDPoPClient, type DPoPClient } from "./fleet/dpop-client.js";
 import { type IntrospectionServer, startIntrospectionServer } from "./fleet/introspection-server.js";
 import { type Instance, startInstance } from "./fleet/start-instance.js";
 
