@@ -3,7 +3,7 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop` (run some phases; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -12,6 +12,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { renderChart } from "./chart.js";
+import { type DPoPReport, runDPoPBench } from "./dpop.js";
+import { checkDPoPTargets, renderDPoPSection } from "./dpop-report.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
 import { type HttpPlan, type HttpResult, runHttpBench } from "./http.js";
 import { canPin, describeMachine, pinSelf } from "./machine.js";
@@ -26,7 +28,7 @@ const RAW = quick ? "bench/.raw/quick" : "bench/.raw";
 const OUT = quick ? RAW : "bench";
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const configsArg = process.argv.find((a) => a.startsWith("--configs="));
-const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http"]);
+const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http", "dpop"]);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function child(script: string, nodeFlags: string[] = []): Promise<void> {
@@ -99,7 +101,20 @@ async function main(): Promise<void> {
     writeFileSync(`${RAW}/http.json`, JSON.stringify(await http(), null, 2));
   }
 
+  if (phases.has("dpop")) {
+    log("bench: dpop");
+    const plan = {
+      rounds: quick ? 1 : 5,
+      requestsPerRound: quick ? 2_000 : 10_000,
+      connections: 16,
+      pinned: canPin(),
+    };
+    if (plan.pinned) pinSelf(1);
+    writeFileSync(`${RAW}/dpop.json`, JSON.stringify(await runDPoPBench(plan, log), null, 2));
+  }
+
   const micro = readRaw<MicroReport>("micro");
+  const dpop = readRaw<DPoPReport>("dpop");
   const memory = readRaw<MemoryReport>("memory");
   const httpRun = readRaw<{ plan: HttpPlan; results: HttpResult[] }>("http");
   const summary: RunSummary = {
@@ -112,10 +127,13 @@ async function main(): Promise<void> {
     ...(micro ? { micro } : {}),
     ...(httpRun ? { http: httpRun } : {}),
     ...(memory ? { memory } : {}),
-    targets: checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory),
+    targets: [
+      ...checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory),
+      ...checkDPoPTargets(dpop),
+    ],
   };
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
-  writeFileSync(`${OUT}/results.md`, renderResults(summary));
+  writeFileSync(`${OUT}/results.md`, `${renderResults(summary)}${renderDPoPSection(dpop).join("\n")}\n`);
   const caption = `${machine.cpuModel}, Node ${machine.node}, ${machine.date.slice(0, 10)}${quick ? " (quick run)" : ""}. Source: bench/results.md`;
   writeFileSync(`${OUT}/results.svg`, renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));
   log(`bench: wrote ${OUT}/results.md and ${OUT}/results.svg in ${Math.round(summary.seconds)} s`);
