@@ -22,7 +22,7 @@ function whyCoreRefusesDPoP(): string | undefined {
     } as VerifierOptions);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return (error instanceof Error ? error.message : String(error)).split(";")[0];
   }
 }
 

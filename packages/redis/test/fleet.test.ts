@@ -34,7 +34,7 @@ function whyCoreRefuses(extra: Record<string, unknown>): string | undefined {
     createVerifier({ issuer: "http://127.0.0.1:9", audience: AUDIENCE, ...extra } as VerifierOptions);
     return undefined;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return (error instanceof Error ? error.message : String(error)).split(";")[0];
   }
 }
 
@@ -123,6 +123,32 @@ describe("a fleet of two instances on one Redis", () => {
       expect(answer.status, instance.stderr()).toBe(200);
       expect(answer.body).toStrictEqual({ sub: "jwt-client", scheme: "Bearer", introspected: false });
     }
+  });
+
+  it("runs an RFC 7662 endpoint that authenticates the API, counts calls and knows only the tokens it issued", async () => {
+    const token = randomBytes(32).toString("base64url");
+    introspection.issue(token, { sub: "harness", exp: Math.floor(Date.now() / 1000) + 60 });
+    const ask = async (id: string, secret: string, encode: (part: string) => string) => {
+      const basic = Buffer.from(`${encode(id)}:${encode(secret)}`).toString("base64");
+      const response = await fetch(introspection.endpoint, {
+        method: "POST",
+        headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token }).toString(),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const form = (part: string) => new URLSearchParams({ x: part }).toString().slice(2);
+    const { clientId, clientSecret } = introspection;
+    expect(await ask(clientId, clientSecret, form)).toStrictEqual({
+      status: 200,
+      body: { active: true, sub: "harness", exp: expect.any(Number) },
+    });
+    expect((await ask(clientId, clientSecret, encodeURIComponent)).status).toBe(200);
+    expect(await ask(clientId, "wrong", form)).toStrictEqual({
+      status: 401,
+      body: { error: "invalid_client" },
+    });
+    expect(introspection.calls(token)).toBe(2);
   });
 
   describe.skipIf(dpopGap !== undefined)("DPoP replay store", () => {

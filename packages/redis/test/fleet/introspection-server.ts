@@ -28,9 +28,23 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startIntrospectionServer(): Promise<IntrospectionServer> {
   const clientId = "orders-api";
   const clientSecret = "fleet secret/with+reserved&characters";
-  const expected = `Basic ${Buffer.from(
-    `${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`,
-  ).toString("base64")}`;
+  // RFC 6749 §2.3.1: each part is form-urlencoded before base64, so `+` and `%20` both mean a space.
+  const formDecode = (part: string) => decodeURIComponent(part.replaceAll("+", " "));
+  const authenticated = (header: string | undefined): boolean => {
+    const match = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header ?? "");
+    if (!match) return false;
+    const decoded = Buffer.from(match[1] as string, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    if (colon < 0) return false;
+    try {
+      return (
+        formDecode(decoded.slice(0, colon)) === clientId &&
+        formDecode(decoded.slice(colon + 1)) === clientSecret
+      );
+    } catch {
+      return false;
+    }
+  };
   const issued = new Map<string, Record<string, unknown>>();
   const counts = new Map<string, number>();
 
@@ -41,7 +55,7 @@ export async function startIntrospectionServer(): Promise<IntrospectionServer> {
       res.end(JSON.stringify(value));
     };
     if (req.method !== "POST" || req.url !== "/introspect") return json(404, { error: "not_found" });
-    if (req.headers.authorization !== expected) {
+    if (!authenticated(req.headers.authorization)) {
       return json(401, { error: "invalid_client" }, { "www-authenticate": 'Basic realm="introspection"' });
     }
     const token = new URLSearchParams(body).get("token");
