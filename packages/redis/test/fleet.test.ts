@@ -78,6 +78,8 @@ describe("a fleet of two instances on one Redis", () => {
     idp = await startTestIdp({ algs: ["ES256"] });
     introspection = await startIntrospectionServer();
     inspector = await connectClient(CLIENT_KINDS.find((kind) => kind.name === "node-redis 6")!, redis.url);
+    // This client is no store's, so nothing else keeps its dropped connection from ending the run.
+    inspector.client.on?.("error", () => undefined);
     const env = {
       REDIS_URL: redis.url,
       PREFIX,
