@@ -60,7 +60,12 @@ function startInstance(
   const child = spawn(process.execPath, ["--import", "tsx", INSTANCE], {
     cwd: ROOT,
     env: { ...process.env, ...env, NAME: name, PORT: "0" },
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // The instance's own log (the example app logs every 5xx with its cause), marked as such.
+  child.stderr?.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString("utf8").split("\n"))
+      if (line) console.log(`     [instance ${name} log] ${line}`);
   });
   return new Promise((resolve, reject) => {
     let out = "";
