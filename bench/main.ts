@@ -3,7 +3,7 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,replay-store` (run some phases; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -12,13 +12,13 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { renderChart } from "./chart.js";
-import { type DPoPReport, runDPoPBench } from "./dpop.js";
-import { checkDPoPTargets, renderDPoPSection } from "./dpop-report.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
 import { type HttpPlan, type HttpResult, runHttpBench } from "./http.js";
 import { canPin, describeMachine, pinSelf } from "./machine.js";
 import type { MemoryReport } from "./memory.js";
 import type { MicroReport } from "./micro.js";
+import { type ReplayStoreReport, runReplayStoreBench } from "./replay-store.js";
+import { checkReplayStoreTargets, renderReplayStoreSection } from "./replay-store-report.js";
 import { type RunSummary, renderResults } from "./report.js";
 import { checkTargets } from "./targets.js";
 
@@ -28,7 +28,7 @@ const RAW = quick ? "bench/.raw/quick" : "bench/.raw";
 const OUT = quick ? RAW : "bench";
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const configsArg = process.argv.find((a) => a.startsWith("--configs="));
-const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http", "dpop"]);
+const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http", "replay-store"]);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function child(script: string, nodeFlags: string[] = []): Promise<void> {
@@ -101,8 +101,8 @@ async function main(): Promise<void> {
     writeFileSync(`${RAW}/http.json`, JSON.stringify(await http(), null, 2));
   }
 
-  if (phases.has("dpop")) {
-    log("bench: dpop");
+  if (phases.has("replay-store")) {
+    log("bench: replay-store");
     const plan = {
       rounds: quick ? 1 : 5,
       requestsPerRound: quick ? 2_000 : 10_000,
@@ -110,11 +110,11 @@ async function main(): Promise<void> {
       pinned: canPin(),
     };
     if (plan.pinned) pinSelf(1);
-    writeFileSync(`${RAW}/dpop.json`, JSON.stringify(await runDPoPBench(plan, log), null, 2));
+    writeFileSync(`${RAW}/replay-store.json`, JSON.stringify(await runReplayStoreBench(plan, log), null, 2));
   }
 
   const micro = readRaw<MicroReport>("micro");
-  const dpop = readRaw<DPoPReport>("dpop");
+  const replayStore = readRaw<ReplayStoreReport>("replay-store");
   const memory = readRaw<MemoryReport>("memory");
   const httpRun = readRaw<{ plan: HttpPlan; results: HttpResult[] }>("http");
   const summary: RunSummary = {
@@ -129,11 +129,14 @@ async function main(): Promise<void> {
     ...(memory ? { memory } : {}),
     targets: [
       ...checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory),
-      ...checkDPoPTargets(dpop),
+      ...checkReplayStoreTargets(replayStore),
     ],
   };
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
-  writeFileSync(`${OUT}/results.md`, `${renderResults(summary)}${renderDPoPSection(dpop).join("\n")}\n`);
+  writeFileSync(
+    `${OUT}/results.md`,
+    `${renderResults(summary)}${renderReplayStoreSection(replayStore).join("\n")}\n`,
+  );
   const caption = `${machine.cpuModel}, Node ${machine.node}, ${machine.date.slice(0, 10)}${quick ? " (quick run)" : ""}. Source: bench/results.md`;
   writeFileSync(`${OUT}/results.svg`, renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));
   log(`bench: wrote ${OUT}/results.md and ${OUT}/results.svg in ${Math.round(summary.seconds)} s`);

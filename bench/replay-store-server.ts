@@ -1,5 +1,5 @@
 /**
- * One server of the DPoP bench, as a child process (bench/dpop.ts spawns it pinned to core 0): plain
+ * One server of the replay-store bench, as a child process (bench/replay-store.ts spawns it pinned to core 0): plain
  * node:http and core's verifier with DPoP on, its replay store either core's in-memory default
  * ("memory") or redisStore over node-redis on the bench's redis-server ("redis"). No framework, so the
  * store's cost is as visible as it can be. It speaks the same IPC as bench/http-server.ts: "ready"
@@ -11,7 +11,7 @@ import { redisStore } from "@resource-guard/redis";
 import { createClient } from "redis";
 import type { ServerMessage } from "./http-server.js";
 
-export interface DPoPServerSettings {
+export interface ReplayStoreServerSettings {
   issuer: string;
   audience: string;
   jwksUri: string;
@@ -20,7 +20,7 @@ export interface DPoPServerSettings {
 
 const send = (message: ServerMessage) => process.send?.(message);
 
-async function replayStoreFor(kind: string, settings: DPoPServerSettings): Promise<object> {
+async function replayStoreFor(kind: string, settings: ReplayStoreServerSettings): Promise<object> {
   if (kind === "memory") return {};
   const client = createClient({ url: settings.redisUrl });
   await client.connect();
@@ -30,7 +30,7 @@ async function replayStoreFor(kind: string, settings: DPoPServerSettings): Promi
 async function main(): Promise<void> {
   const [kind, json] = process.argv.slice(2);
   if ((kind !== "memory" && kind !== "redis") || !json) throw new Error(`unknown store ${kind}`);
-  const settings = JSON.parse(json) as DPoPServerSettings;
+  const settings = JSON.parse(json) as ReplayStoreServerSettings;
   const verifier = createVerifier({
     issuer: settings.issuer,
     audience: settings.audience,

@@ -1,6 +1,6 @@
 /**
- * The DPoP bench (`pnpm bench`, phase "dpop"): DPoP requests against two otherwise identical servers
- * (bench/dpop-server.ts), one with core's in-memory replay store and one with redisStore on a
+ * The replay-store bench (`pnpm bench`, phase "replay-store"): DPoP requests against two otherwise identical servers
+ * (bench/replay-store-server.ts), one with core's in-memory replay store and one with redisStore on a
  * redis-server started here on loopback, in the same run, at the same concurrency, in interleaved
  * rounds. Every request carries a proof never sent before, so every request reaches the replay store
  * (a replay-store write per request is the point of the comparison); the access token is one, cached.
@@ -17,15 +17,15 @@ import { createVerifier, type VerifierOptions } from "@resource-guard/core";
 import autocannon from "autocannon";
 import { createDPoPClient, type DPoPClient } from "../examples/fleet/src/dpop-client.js";
 import { findRedisServer, startRedisServer } from "../test/support/redis-server.js";
-import type { DPoPServerSettings } from "./dpop-server.js";
 import { AUDIENCE, keyFor, startBenchIdp } from "./fixtures.js";
 import type { ServerMessage, ServerStats } from "./http-server.js";
+import type { ReplayStoreServerSettings } from "./replay-store-server.js";
 import { median } from "./stats.js";
 
 export type ReplayStoreKind = "memory" | "redis";
 export const STORE_KINDS: readonly ReplayStoreKind[] = ["memory", "redis"];
 
-export interface DPoPRound {
+export interface ReplayStoreRound {
   rps: number;
   p99Ms: number;
   cpuUsPerReq: number;
@@ -33,26 +33,26 @@ export interface DPoPRound {
   errors: number;
 }
 
-export interface DPoPStoreResult {
+export interface ReplayStoreResult {
   store: ReplayStoreKind;
-  rounds: DPoPRound[];
+  rounds: ReplayStoreRound[];
   rps: number;
   p99Ms: number;
   cpuUsPerReq: number;
 }
 
-export interface DPoPPlan {
+export interface ReplayStorePlan {
   rounds: number;
   requestsPerRound: number;
   connections: number;
   pinned: boolean;
 }
 
-export interface DPoPReport {
-  plan: DPoPPlan;
+export interface ReplayStoreReport {
+  plan: ReplayStorePlan;
   /** Why nothing was measured. */
   skipped?: string;
-  results: DPoPStoreResult[];
+  results: ReplayStoreResult[];
 }
 
 interface Running {
@@ -77,10 +77,10 @@ function whyCoreRefusesDPoP(): string | undefined {
 
 async function startServer(
   kind: ReplayStoreKind,
-  settings: DPoPServerSettings,
+  settings: ReplayStoreServerSettings,
   pinned: boolean,
 ): Promise<Running> {
-  const args = ["--import", "tsx", "bench/dpop-server.ts", kind, JSON.stringify(settings)];
+  const args = ["--import", "tsx", "bench/replay-store-server.ts", kind, JSON.stringify(settings)];
   const stdio: ["ignore", "inherit", "inherit", "ipc"] = ["ignore", "inherit", "inherit", "ipc"];
   const child = pinned
     ? spawn("taskset", ["-c", "0", process.execPath, ...args], { stdio })
@@ -92,7 +92,7 @@ async function startServer(
       else if (message.type === "failed") reject(new Error(message.message));
       else if (message.type === "stats") running.pending.shift()?.(message);
     });
-    child.once("exit", (code) => reject(new Error(`dpop server exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`replay-store server exited with ${code}`)));
   });
   return running;
 }
@@ -135,7 +135,12 @@ async function check(server: Running, client: DPoPClient, token: string): Promis
   return bare === 401 ? undefined : `no proof answered ${bare}`;
 }
 
-async function measure(server: Running, plan: DPoPPlan, token: string, batch: string[]): Promise<DPoPRound> {
+async function measure(
+  server: Running,
+  plan: ReplayStorePlan,
+  token: string,
+  batch: string[],
+): Promise<ReplayStoreRound> {
   let i = 0;
   const before = await stats(server);
   const t0 = process.hrtime.bigint();
@@ -165,9 +170,12 @@ async function measure(server: Running, plan: DPoPPlan, token: string, batch: st
 }
 
 /** Runs the phase; a missing prerequisite is a `skipped` report with the reason, never a throw. */
-export async function runDPoPBench(plan: DPoPPlan, log: (line: string) => void): Promise<DPoPReport> {
-  const skipped = (reason: string): DPoPReport => {
-    log(`dpop: skipped: ${reason}`);
+export async function runReplayStoreBench(
+  plan: ReplayStorePlan,
+  log: (line: string) => void,
+): Promise<ReplayStoreReport> {
+  const skipped = (reason: string): ReplayStoreReport => {
+    log(`replay-store: skipped: ${reason}`);
     return { plan, skipped: reason, results: [] };
   };
   const gap = whyCoreRefusesDPoP();
@@ -195,7 +203,7 @@ export async function runDPoPBench(plan: DPoPPlan, log: (line: string) => void):
       if (failure) return skipped(`the ${kind} server failed its correctness check: ${failure}`);
     }
     const results = STORE_KINDS.map(
-      (store): DPoPStoreResult => ({ store, rounds: [], rps: 0, p99Ms: 0, cpuUsPerReq: 0 }),
+      (store): ReplayStoreResult => ({ store, rounds: [], rps: 0, p99Ms: 0, cpuUsPerReq: 0 }),
     );
     for (let round = -1; round < plan.rounds; round++) {
       // Round -1 warms both servers up and is not kept; then each round alternates which goes first.
@@ -207,7 +215,7 @@ export async function runDPoPBench(plan: DPoPPlan, log: (line: string) => void):
         const measured = await measure(server, plan, token, batch);
         if (round >= 0) result.rounds.push(measured);
       }
-      if (round >= 0) log(`dpop: round ${round + 1}/${plan.rounds} done`);
+      if (round >= 0) log(`replay-store: round ${round + 1}/${plan.rounds} done`);
     }
     for (const result of results) {
       result.rps = median(result.rounds.map((r) => r.rps));

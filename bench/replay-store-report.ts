@@ -1,19 +1,19 @@
 /**
- * How the DPoP bench reads in results.md, and its target (issue 14): the Redis replay store keeps at
+ * How the replay-store bench reads in results.md, and its target (issue 14): the Redis replay store keeps at
  * least 0.8× the in-memory store's requests/s at the same concurrency; the p99 latency Redis adds is
  * reported beside it. A skipped phase says why, and its target is "could not be measured".
  */
-import type { DPoPReport, DPoPStoreResult } from "./dpop.js";
+import type { ReplayStoreReport, ReplayStoreResult } from "./replay-store.js";
 import { formatCount, formatRatio, ratio } from "./stats.js";
 import type { TargetCheck } from "./targets.js";
 
-const find = (report: DPoPReport | undefined, store: string): DPoPStoreResult | undefined =>
+const find = (report: ReplayStoreReport | undefined, store: string): ReplayStoreResult | undefined =>
   report?.results.find((r) => r.store === store);
 
 /** The markdown section (lines) for results.md. */
-export function renderDPoPSection(report: DPoPReport | undefined): string[] {
+export function renderReplayStoreSection(report: ReplayStoreReport | undefined): string[] {
   const out = ["", "## DPoP: Redis replay store against the in-memory store", ""];
-  if (!report) return [...out, "Not run in this run (`--only` without `dpop`)."];
+  if (!report) return [...out, "Not run in this run (`--only` without `replay-store`)."];
   if (report.skipped) return [...out, `Skipped: ${report.skipped}.`];
   const memory = find(report, "memory");
   const redis = find(report, "redis");
@@ -40,13 +40,13 @@ export function renderDPoPSection(report: DPoPReport | undefined): string[] {
 }
 
 /** The p99 latency Redis adds, as `+1.2 ms` (or `-0.4 ms` when the difference is below the noise). */
-function signedMs(memory: DPoPStoreResult | undefined, redis: DPoPStoreResult | undefined): string {
+function signedMs(memory: ReplayStoreResult | undefined, redis: ReplayStoreResult | undefined): string {
   const added = (redis?.p99Ms ?? Number.NaN) - (memory?.p99Ms ?? Number.NaN);
   if (!Number.isFinite(added)) return "n/a";
   return `${added >= 0 ? "+" : ""}${added.toFixed(1)} ms`;
 }
 
-export function checkDPoPTargets(report: DPoPReport | undefined): TargetCheck[] {
+export function checkReplayStoreTargets(report: ReplayStoreReport | undefined): TargetCheck[] {
   const memory = find(report, "memory");
   const redis = find(report, "redis");
   const value = ratio(redis?.rps, memory?.rps);
