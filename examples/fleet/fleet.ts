@@ -16,7 +16,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { request } from "node:http";
 import { fileURLToPath } from "node:url";
-import { createVerifier, type VerifierOptions } from "@resource-guard/core";
 import { type RedisServer, startRedisServer } from "../../test/support/redis-server.js";
 import {
   FLEET_AUDIENCE,
@@ -96,20 +95,6 @@ function show(step: string, answer: Answer, expected: number): void {
     `${ok ? "ok  " : "FAIL"} ${step}\n     ← ${answer.status} from instance ${instance} ${detail ? `(${detail})` : ""}`,
   );
   if (!ok) failures.push(`${step}: expected ${expected}, got ${answer.status} ${answer.body}`);
-}
-
-// Core must know the `dpop` option (RFC 9449 support) for this example to mean anything.
-try {
-  createVerifier({
-    issuer: "http://127.0.0.1:9",
-    audience: FLEET_AUDIENCE,
-    dpop: { replayStore: { add: () => true } },
-  } as VerifierOptions);
-} catch (error) {
-  console.error(
-    `examples/fleet needs @resource-guard/core with DPoP (dpop.replayStore): ${(error as Error).message}`,
-  );
-  process.exit(2);
 }
 
 let redis: RedisServer | undefined;

@@ -2,34 +2,14 @@
  * Runs `pnpm fleet` (examples/fleet/fleet.ts) as a newcomer would, as its own Node process: Redis,
  * the authorization server, two API instances behind a load balancer, and the client's exchanges. It
  * must exit 0 and show the replayed proof refused by the other instance.
- *
- * Needs core's DPoP support (`dpop: { replayStore }`); until core accepts it the test is skipped with
- * the reason printed.
  */
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createVerifier, type VerifierOptions } from "@resource-guard/core";
 import { describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-function whyCoreRefusesDPoP(): string | undefined {
-  try {
-    createVerifier({
-      issuer: "http://127.0.0.1:9",
-      audience: "https://orders.example.com",
-      dpop: { replayStore: { add: () => true } },
-    } as VerifierOptions);
-    return undefined;
-  } catch (error) {
-    return (error instanceof Error ? error.message : String(error)).split(";")[0];
-  }
-}
-
-const gap = whyCoreRefusesDPoP();
-if (gap) console.warn(`examples/fleet: skipped, core does not accept dpop.replayStore yet: ${gap}`);
-
-describe.skipIf(gap !== undefined)("pnpm fleet", () => {
+describe("pnpm fleet", () => {
   it("shows two instances on one Redis refusing a proof replayed across them", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "examples/fleet/fleet.ts"], {
       cwd: ROOT,

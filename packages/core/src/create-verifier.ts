@@ -8,18 +8,30 @@
  * decided without waiting, and only a key fetch (or a check that needs I/O) makes the path async.
  */
 import { TokenCache } from "./cache/token-cache.js";
-import { type BearerError, InvalidRequestError, InvalidTokenError } from "./errors/bearer-error.js";
+import { createDPoPCheck } from "./dpop/check-proof.js";
+import {
+  type BearerError,
+  InvalidRequestError,
+  InvalidTokenError,
+  MissingCredentialsError,
+} from "./errors/bearer-error.js";
 import type { Scheme } from "./errors/challenge.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
+import { StaticKeySource } from "./keys/static-key-source.js";
+import { createSteadyClock } from "./keys/steady-clock.js";
+import { createMtlsCheck } from "./mtls/check-certificate.js";
+import { isVerificationObserved, type VerificationEvent } from "./observe/channels.js";
+import { observeVerification } from "./observe/observe-verification.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
-import { acceptedUntilMs, checkClaims, readBinding } from "./pipeline/claims.js";
+import { acceptedUntilMs, checkClaimPredicates, checkClaims, readBinding } from "./pipeline/claims.js";
 import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
 import { findCredentials, isB64Token } from "./pipeline/extract.js";
 import { lookUpKeys } from "./pipeline/key-lookup.js";
 import { toBearerError } from "./pipeline/map-error.js";
+import { checkRevocation } from "./pipeline/revocation.js";
 import { assertAnyScope, assertClaims, assertScopes, CHALLENGE_CONTEXT } from "./pipeline/scopes.js";
 import { checkHeader, verifySignature } from "./pipeline/verify.js";
 import type {
@@ -42,7 +54,12 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
     timeoutMs: options.timeoutMs,
     maxResponseBytes: options.maxResponseBytes,
     allowInsecureHttp: options.allowInsecureHttp,
+    now: options.now,
+    closeConnection: true,
   };
+  // One steady clock for every key set of this verifier: intervals never follow wall-clock steps.
+  const clock = createSteadyClock(options.monotonicNow);
+  const limits = Object.freeze({ maxRsaModulusBits: options.maxRsaModulusBits });
   for (const issuer of options.issuers.values()) {
     const { keys } = issuer;
     if (keys.kind === "secret") {
@@ -58,6 +75,10 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
       byIssuer.set(issuer.issuer, new SecretKeySource(record));
       continue;
     }
+    if (keys.kind === "static") {
+      byIssuer.set(issuer.issuer, new StaticKeySource(keys.jwks, options.realm, limits));
+      continue;
+    }
     const location = keys.jwksUri ?? `${issuer.issuer}\u0000${keys.metadataUrl ?? ""}`;
     let source = byLocation.get(location);
     if (!source) {
@@ -70,7 +91,8 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
         maxBackoffMs: options.maxBackoffMs,
         maxStaleMs: options.maxStaleMs,
         freshness: options.keyFreshness,
-        now: options.now,
+        limits,
+        clock,
         realm: options.realm,
         onKeyError: options.onKeyError,
       });
@@ -106,15 +128,15 @@ const NO_REQUEST: RequestLike = Object.freeze({ headers: Object.freeze({}) });
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
-  const { realm, challenge, now, clockTolerance, issuers, maxTokenLength } = resolved;
+  const { realm, challenge, now, clockTolerance, issuers, maxTokenLength, isRevoked } = resolved;
   const sources = createKeySources(resolved);
   const cache = resolved.tokenCache
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
   const senderChecks: SenderChecks = Object.freeze({
-    dpop: undefined,
-    mtls: undefined,
-    mtlsRequired: false,
+    dpop: resolved.dpop === undefined ? undefined : createDPoPCheck(resolved.dpop, resolved),
+    mtls: resolved.mtls === undefined ? undefined : createMtlsCheck(resolved.mtls),
+    mtlsRequired: resolved.mtls?.required ?? false,
     rejectDPoPBoundAsBearer: resolved.rejectDPoPBoundTokens,
   });
 
@@ -136,7 +158,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   }
 
-  /** Verifies the signature with the candidate keys and admits the result to the cache. */
+  /**
+   * Verifies the signature with the candidate keys, then runs the user's claim functions on the
+   * verified (and frozen) claims, and admits the result to the cache: claim functions run once per
+   * token, never on a forgery, and never again for a cached hit.
+   */
   function finish(
     token: string,
     decoded: DecodedToken,
@@ -144,27 +170,33 @@ export function createVerifier(options: VerifierOptions): Verifier {
     binding: TokenBinding | undefined,
     source: KeySource,
     candidates: readonly KeyRecord[],
-  ): AuthResult {
+  ): Eventually<AuthResult> {
     const key = verifySignature(decoded, candidates, realm);
     const auth = createAuthResult(token, decoded, issuer, binding);
-    cache?.set(token, {
-      auth,
-      untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
-      key,
-      source,
-    });
-    return auth;
+    const admit = (): AuthResult => {
+      cache?.set(token, {
+        auth,
+        untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
+        key,
+        source,
+      });
+      return auth;
+    };
+    if (issuer.claimPredicates.length === 0) return admit();
+    const checked = checkClaimPredicates(auth.claims, issuer, realm, resolved.timeoutMs);
+    return checked instanceof Promise ? checked.then(admit) : admit();
   }
 
   /** The token itself, without its sender binding: cache, decode, issuer, header, claims, key, signature. */
-  function verifyToken(token: string): Eventually<AuthResult> {
+  function verifyToken(token: string, event: VerificationEvent | undefined): Eventually<AuthResult> {
     if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
     if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
     const nowMs = now();
     if (cache !== undefined) {
       const hit = cache.get(token, nowMs);
       if (hit !== undefined) {
-        hit.source.refreshIfStale(nowMs);
+        hit.source.refreshIfStale();
+        if (event !== undefined) event.cached = true;
         return hit.auth;
       }
     }
@@ -177,6 +209,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
         realm,
       );
+    if (event !== undefined) event.issuer = issuer.issuer;
     checkHeader(decoded.header, issuer, realm);
     checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm);
     const binding = readBinding(decoded.claims, realm);
@@ -205,7 +238,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       typeof token === "string" &&
       !isB64Token(token)
         ? new InvalidRequestError("malformed_token", realm)
-        : toBearerError(error, realm);
+        : toBearerError(error, resolved.onError);
     return mapped.rechallenge(challenge, scheme, scopes);
   }
 
@@ -216,36 +249,94 @@ export function createVerifier(options: VerifierOptions): Verifier {
     request: RequestLike,
     options: AuthenticateOptions<unknown> | undefined,
     fromRequest: boolean,
+    event: VerificationEvent | undefined,
   ): Eventually<AuthResult> {
-    const scopes = options?.scopes;
-    const fail = (error: unknown): never => {
-      throw toError(error, fromRequest ? token : undefined, scheme, scopes);
-    };
+    if (event !== undefined) event.scheme = scheme;
+    // No closure is made on the synchronous path: a cached token costs no allocation here.
     try {
-      const verified = verifyToken(token);
-      const bound =
+      const verified = verifyToken(token, event);
+      let result =
         verified instanceof Promise
           ? verified.then((auth) => checkBinding(auth, scheme, token, request, options, senderChecks))
           : checkBinding(verified, scheme, token, request, options, senderChecks);
-      return bound instanceof Promise ? bound.then(undefined, fail) : bound;
+      if (isRevoked !== undefined) {
+        result =
+          result instanceof Promise
+            ? result.then((auth) => checkRevocation(auth, isRevoked))
+            : checkRevocation(result, isRevoked);
+      }
+      if (!(result instanceof Promise)) return result;
+      return result.then(undefined, (error: unknown) => {
+        throw toError(error, fromRequest ? token : undefined, scheme, options?.scopes);
+      });
     } catch (error) {
-      return fail(error);
+      throw toError(error, fromRequest ? token : undefined, scheme, options?.scopes);
     }
   }
 
-  function settle(run: () => Eventually<AuthResult>): Promise<AuthResult> {
+  /** Finds the credentials of a request and verifies them; `undefined` for optional, absent credentials. */
+  function authenticateRequest(
+    request: RequestLike,
+    options: AuthenticateOptions<unknown> | undefined,
+    event: VerificationEvent | undefined,
+  ): Eventually<AuthResult> {
+    let credentials: ReturnType<typeof findCredentials>;
     try {
-      const result = run();
-      return result instanceof Promise ? result : Promise.resolve(result);
+      credentials = findCredentials(request, resolved);
+    } catch (error) {
+      // Optional authentication: no credentials at all pass without a result; bad ones still fail.
+      if (options?.credentialsRequired === false && error instanceof MissingCredentialsError)
+        return undefined as unknown as AuthResult;
+      throw toError(error, undefined, undefined, options?.scopes);
+    }
+    return verifyBound(credentials.token, credentials.scheme, request, options, true, event);
+  }
+
+  /** Runs a verification traced and published on the diagnostics channels (only while anyone listens). */
+  function observed(verification: (event: VerificationEvent) => Eventually<AuthResult>): Promise<AuthResult> {
+    const event: VerificationEvent = {};
+    return observeVerification(event, () => {
+      try {
+        return settle(verification(event));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }) as Promise<AuthResult>;
+  }
+
+  function authenticate<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): Promise<AuthResult> {
+    const like = request as RequestLike;
+    const opts = options as AuthenticateOptions<unknown> | undefined;
+    if (isVerificationObserved()) return observed((event) => authenticateRequest(like, opts, event));
+    let result: Eventually<AuthResult>;
+    try {
+      result = authenticateRequest(like, opts, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
+    return result instanceof Promise ? result : Promise.resolve(result);
   }
 
-  return Object.freeze({
+  /** A promise of a value that may already be there. */
+  function settle(result: Eventually<AuthResult>): Promise<AuthResult> {
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  return Object.freeze<Verifier>({
     realm,
     challenge,
-    verify: (token: string) => settle(() => verifyBound(token, "Bearer", NO_REQUEST, undefined, false)),
+    verify(token: string): Promise<AuthResult> {
+      if (isVerificationObserved())
+        return observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event));
+      try {
+        return settle(verifyBound(token, "Bearer", NO_REQUEST, undefined, false, undefined));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     stats(): VerifierStats {
       return {
         cachedTokens: cache?.size ?? 0,
@@ -253,26 +344,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
         cacheHits: cache?.hits ?? 0,
       };
     },
-    authenticate<R extends RequestLike | Request>(
+    authenticate,
+    authenticateMaybeSync<R extends RequestLike | Request>(
       request: R,
       options?: AuthenticateOptions<R>,
-    ): Promise<AuthResult> {
-      return settle(() => {
-        const like = request as RequestLike;
-        let credentials: ReturnType<typeof findCredentials>;
-        try {
-          credentials = findCredentials(like, resolved);
-        } catch (error) {
-          throw toError(error, undefined, undefined, options?.scopes);
-        }
-        return verifyBound(
-          credentials.token,
-          credentials.scheme,
-          like,
-          options as AuthenticateOptions<unknown> | undefined,
-          true,
-        );
-      });
+    ): Eventually<AuthResult> {
+      if (isVerificationObserved()) return authenticate(request, options);
+      return authenticateRequest(
+        request as RequestLike,
+        options as AuthenticateOptions<unknown> | undefined,
+        undefined,
+      );
     },
     assertScopes(auth: AuthResult, scopes: readonly string[]): void {
       assertScopes(auth, scopes, challenge);
@@ -292,8 +374,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
           try {
             await source.warmup();
           } catch (error) {
-            const reason = error instanceof Error && "reason" in error ? String(error.reason) : String(error);
-            failures.push(`issuer "${issuer}": ${reason}`);
+            const { reason, detail } = (error ?? {}) as { reason?: unknown; detail?: unknown };
+            const text = typeof detail === "string" ? `${String(reason)}: ${detail}` : String(error);
+            failures.push(`issuer "${issuer}": ${text}`);
           }
         }),
       );

@@ -4,6 +4,12 @@
  */
 export { createVerifier } from "./create-verifier.js";
 export {
+  createMemoryReplayStore,
+  DEFAULT_REPLAY_STORE_ENTRIES,
+  type MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+} from "./dpop/memory-replay-store.js";
+export {
   BearerError,
   type BearerErrorCode,
   type ChallengeSource,
@@ -33,9 +39,24 @@ export {
   formatChallenges,
   type Scheme,
 } from "./errors/challenge.js";
+export { certificateThumbprint } from "./mtls/check-certificate.js";
+export {
+  CHANNEL_NAMES,
+  type KeySetEvent,
+  type KeySetEventType,
+  type VerificationEvent,
+  type VerificationOutcome,
+} from "./observe/channels.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
-export { createGuard, type GuardKind, type RouteGuard, type ScopeArgs } from "./pipeline/guards.js";
-export { peerCertificateOf } from "./pipeline/request.js";
+export {
+  anonymousContextOf,
+  createGuard,
+  type GuardKind,
+  markAnonymous,
+  type RouteGuard,
+  type ScopeArgs,
+} from "./pipeline/guards.js";
+export { isCorsPreflight, peerCertificateOf } from "./pipeline/request.js";
 export { assertAnyScope, assertClaims, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export * from "./presets/index.js";
 export { resolveVerifier } from "./resolve-verifier.js";
@@ -46,13 +67,18 @@ export type {
   ClaimPrimitive,
   ClaimRule,
   ClientCertificate,
+  DPoPNonceOptions,
+  DPoPOptions,
   FetchLike,
+  InternalErrorEvent,
   IssuerOptions,
   IssuerSettings,
   JWTHeader,
   JWTPayload,
   KeyErrorEvent,
   KeyFreshness,
+  MtlsOptions,
+  ReplayStore,
   RequestLike,
   ScopeClaim,
   ScopeReader,

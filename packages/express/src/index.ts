@@ -13,8 +13,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AuthenticateOptions,
   type AuthResult,
+  anonymousContextOf,
   type ClaimCheck,
   createGuard,
+  isCorsPreflight,
+  markAnonymous,
   peerCertificateOf,
   type RouteGuard,
   resolveVerifier,
@@ -31,8 +34,12 @@ declare global {
   }
 }
 
-/** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOrOptions;
+/**
+ * Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one; and
+ * `credentialsRequired: false` to let requests without credentials through with `req.auth` unset
+ * (requests with bad credentials still fail).
+ */
+export type BearerAuthOptions = VerifierOrOptions & { credentialsRequired?: boolean };
 
 /** The request as this middleware sees it; Express's `Request` fits it in Express 4 and 5. */
 export interface AuthRequest extends IncomingMessage {
@@ -80,17 +87,35 @@ export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = resolveVerifier(options, "bearerAuth()");
+  const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
+  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
+  const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
+  // Hands the result on: the synchronous path (a cached token) makes no promise and no closure.
+  const accept = (
+    req: AuthRequest,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    auth: AuthResult | undefined,
+  ) => {
+    req.auth = auth;
+    if (auth === undefined) markAnonymous(req, verifier.challenge);
+    else if (auth.responseHeaders !== undefined)
+      for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
+    next();
+  };
   return (req, res, next) => {
-    // Express 4 never catches a rejected promise, so the rejection is handed to next() here. Core
-    // reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
-    verifier.authenticate(req, READERS).then(
-      (auth) => {
-        req.auth = auth;
-        if (auth.responseHeaders !== undefined)
-          for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
-        next();
-      },
+    if (isCorsPreflight(req)) return next();
+    // Core reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = verifier.authenticateMaybeSync(req, readers);
+    } catch (err) {
+      return next(err);
+    }
+    if (!(result instanceof Promise)) return accept(req, res, next, result);
+    // Express 4 never catches a rejected promise, so the rejection is handed to next() here.
+    result.then(
+      (auth) => accept(req, res, next, auth),
       (err: unknown) => next(err),
     );
   };
@@ -101,7 +126,7 @@ const NO_AUTH = "req.auth; add app.use(bearerAuth(options)) before this route";
 function guard(built: RouteGuard): AuthMiddleware {
   return (req, _res, next) => {
     try {
-      built.check(req.auth, NO_AUTH);
+      built.check(req.auth, NO_AUTH, anonymousContextOf(req));
       next();
     } catch (err) {
       next(err);

@@ -11,8 +11,11 @@
 import {
   type AuthenticateOptions,
   type AuthResult,
+  anonymousContextOf,
   type ClaimCheck,
   createGuard,
+  isCorsPreflight,
+  markAnonymous,
   peerCertificateOf,
   type RequestLike,
   type RouteGuard,
@@ -20,11 +23,15 @@ import {
   type ScopeArgs,
   type VerifierOrOptions,
 } from "@resource-guard/core";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 
-/** A preHandler built by `app.requireScopes` and its siblings. */
-export type AuthPreHandler = (request: FastifyRequest) => Promise<void>;
+/** A preHandler built by `app.requireScopes` and its siblings (callback style: no promise per request). */
+export type AuthPreHandler = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (err?: Error) => void,
+) => void;
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -52,6 +59,8 @@ export type ResourceGuardOptions = VerifierOrOptions & {
    * when `allowFormBodyToken` is set, because a form-body token (RFC 6750 §2.2) needs the parsed body.
    */
   hook?: "onRequest" | "preValidation";
+  /** `false` lets requests without credentials through with `request.auth` null (bad credentials still fail). */
+  credentialsRequired?: boolean;
 };
 
 // Options Fastify itself reads from `register(plugin, opts)`; core would refuse them as unknown.
@@ -75,7 +84,7 @@ function authDisabled(request: FastifyRequest): boolean {
 }
 
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
-  const { hook: named, ...rest } = options;
+  const { hook: named, credentialsRequired, ...rest } = options;
   const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
   const verifier = resolveVerifier(own as VerifierOrOptions, "register(resourceGuard)");
   const hook = named ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
@@ -85,23 +94,49 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 
   // null, never an object: a decorated object would be shared by every request.
   app.decorateRequest("auth", null);
-  app.addHook(hook, async (request: FastifyRequest, reply) => {
-    if (authDisabled(request)) return;
-    // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
-    const auth = await verifier.authenticate(
-      request as unknown as RequestLike,
-      READERS as AuthenticateOptions<RequestLike>,
-    );
+  const readers = (
+    credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS
+  ) as AuthenticateOptions<RequestLike>;
+  const accept = (request: FastifyRequest, reply: FastifyReply, auth: AuthResult | undefined) => {
+    if (auth === undefined) return markAnonymous(request, verifier.challenge);
     request.auth = auth;
     if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
+  };
+  // A callback-style hook: a cached token is handed on synchronously, with no promise at all.
+  app.addHook(hook, (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (authDisabled(request) || isCorsPreflight(request as unknown as RequestLike)) return done();
+    // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = verifier.authenticateMaybeSync(request as unknown as RequestLike, readers);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (auth) => {
+          accept(request, reply, auth);
+          done();
+        },
+        (err: Error) => done(err),
+      );
+      return;
+    }
+    accept(request, reply, result);
+    done();
   });
 
   const NO_AUTH =
     "request.auth; the route has config.auth false or the plugin is not registered in its context";
   const guard =
     (built: RouteGuard): AuthPreHandler =>
-    async (request) => {
-      built.check(request.auth, NO_AUTH);
+    (request, _reply, done) => {
+      try {
+        built.check(request.auth, NO_AUTH, anonymousContextOf(request));
+      } catch (err) {
+        return done(err as Error);
+      }
+      done();
     };
   app.decorate("requireScopes", (...scopes: ScopeArgs) => guard(createGuard("requireScopes", scopes)));
   app.decorate("requireAnyScope", (...scopes: ScopeArgs) => guard(createGuard("requireAnyScope", scopes)));

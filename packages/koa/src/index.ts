@@ -11,8 +11,11 @@
 import {
   type AuthenticateOptions,
   type AuthResult,
+  anonymousContextOf,
   type ClaimCheck,
   createGuard,
+  isCorsPreflight,
+  markAnonymous,
   peerCertificateOf,
   type RequestLike,
   type RouteGuard,
@@ -32,8 +35,12 @@ declare module "koa" {
   }
 }
 
-/** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOrOptions;
+/**
+ * Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one; and
+ * `credentialsRequired: false` to let requests without credentials through with `ctx.state.auth` unset
+ * (requests with bad credentials still fail).
+ */
+export type BearerAuthOptions = VerifierOrOptions & { credentialsRequired?: boolean };
 
 /** The request as this middleware sees it; Koa's `ctx.request` fits it in Koa 2 and 3. */
 export interface AuthKoaRequest extends Pick<RequestLike, "method" | "body"> {
@@ -70,22 +77,32 @@ export type AuthMiddleware = (ctx: AuthContext, next: () => Promise<unknown>) =>
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = resolveVerifier(options, "bearerAuth()");
-  return async (ctx, next) => {
-    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
-    const auth = await verifier.authenticate(ctx.request, READERS);
+  const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
+  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
+  const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
+  const accept = (ctx: AuthContext, next: () => Promise<unknown>, auth: AuthResult | undefined) => {
     ctx.state.auth = auth;
-    if (auth.responseHeaders !== undefined) ctx.set?.({ ...auth.responseHeaders });
-    await next();
+    if (auth === undefined) markAnonymous(ctx.state, verifier.challenge);
+    else if (auth.responseHeaders !== undefined) ctx.set?.({ ...auth.responseHeaders });
+    return next() as Promise<void>;
+  };
+  // Not an async function: a cached token is handed on synchronously, with no promise of our own.
+  // A synchronous throw is fine: koa-compose turns it into a rejection.
+  return (ctx, next) => {
+    if (isCorsPreflight(ctx.request)) return next() as Promise<void>;
+    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
+    const result = verifier.authenticateMaybeSync(ctx.request, readers);
+    if (result instanceof Promise) return result.then((auth) => accept(ctx, next, auth));
+    return accept(ctx, next, result);
   };
 }
 
 const NO_AUTH = "ctx.state.auth; add app.use(bearerAuth(options)) before it";
 
 function guard(built: RouteGuard): AuthMiddleware {
-  return async (ctx, next) => {
-    built.check(ctx.state.auth, NO_AUTH);
-    await next();
+  return (ctx, next) => {
+    built.check(ctx.state.auth, NO_AUTH, anonymousContextOf(ctx.state));
+    return next() as Promise<void>;
   };
 }
 

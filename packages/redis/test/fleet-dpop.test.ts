@@ -4,9 +4,6 @@
  * refused at the other, a proof sent to both at once is accepted once, the keyspace holds only hashes
  * with an expiry, and while Redis is paused or killed the fleet answers 503 with Retry-After, then
  * serves again by itself.
- *
- * Needs core's `dpop: { replayStore }`; until core accepts it, the DPoP part is skipped with the reason
- * printed, and only the harness check runs.
  */
 import {
   createVerifier,
@@ -17,11 +14,8 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDPoPClient, type DPoPClient } from "../../../examples/fleet/src/dpop-client.js";
 import { eventually } from "./clients.js";
-import { AUDIENCE, DPOP_GAP, type Fleet, get, PREFIX, PUBLIC_ORIGIN, startFleet } from "./fleet/harness.js";
+import { AUDIENCE, type Fleet, get, PREFIX, PUBLIC_ORIGIN, startFleet } from "./fleet/harness.js";
 import type { Instance } from "./fleet/start-instance.js";
-
-if (DPOP_GAP)
-  console.warn(`fleet: DPoP tests skipped, core does not accept dpop.replayStore yet: ${DPOP_GAP}`);
 
 describe("a fleet of two instances on one Redis: DPoP", () => {
   let fleet: Fleet;
@@ -45,7 +39,7 @@ describe("a fleet of two instances on one Redis: DPoP", () => {
     }
   });
 
-  describe.skipIf(DPOP_GAP !== undefined)("DPoP replay store", () => {
+  describe("DPoP replay store", () => {
     let client: DPoPClient;
     let token: string;
     let replayChallenge: string;

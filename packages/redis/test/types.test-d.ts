@@ -3,6 +3,7 @@
  * cast, and what it returns fits core's two store interfaces (written out here as the brief fixes
  * them: a replay store `add`, an introspection cache `get`/`set`).
  */
+import type { ReplayStore as CoreReplayStore, VerifierOptions } from "@resource-guard/core";
 import { type RedisStore, redisStore } from "@resource-guard/redis";
 import { Redis as IORedis6, Cluster as IORedisCluster6 } from "ioredis";
 import { Redis as IORedis5 } from "ioredis5";
@@ -41,5 +42,16 @@ describe("redisStore types", () => {
   it("is both a DPoP replay store and an introspection cache", () => {
     expectTypeOf<RedisStore>().toExtend<ReplayStore>();
     expectTypeOf<RedisStore>().toExtend<IntrospectionCache>();
+  });
+
+  it("fits core's own ReplayStore type and dpop.replayStore option", () => {
+    expectTypeOf<RedisStore>().toExtend<CoreReplayStore>();
+    const store = redisStore(createClient6(), { prefix: "a:" });
+    const options: VerifierOptions = {
+      issuer: "https://idp.example.com",
+      audience: "api",
+      dpop: { replayStore: store },
+    };
+    expectTypeOf(options.dpop?.replayStore).toEqualTypeOf<CoreReplayStore | undefined>();
   });
 });

@@ -69,6 +69,7 @@ export const INVALID_DPOP_PROOF_DESCRIPTIONS = {
   duplicate_member: "The DPoP proof repeats a JSON member name",
   typ: "The DPoP proof type is not dpop+jwt",
   algorithm: "The DPoP proof algorithm is not accepted",
+  critical_header: "The DPoP proof has an unsupported critical header",
   jwk: "The DPoP proof key is missing, private or not accepted",
   signature: "The DPoP proof signature is not valid",
   claim_type: "A DPoP proof claim is missing or has the wrong type",
@@ -108,6 +109,8 @@ interface BearerErrorInit {
   /** Set for errors that carry a challenge (400, 401, 403). */
   challenge?: { context: ChallengeSource; parts: ChallengeParts };
   reason: string;
+  /** Operator-facing detail beside the reason code (URLs, statuses); never part of a response. */
+  detail?: string | undefined;
   cause?: unknown;
 }
 
@@ -124,6 +127,11 @@ export class BearerError extends Error {
   readonly code: BearerErrorCode | undefined;
   /** The short machine reason (`expired`, `signature`, `jwks_timeout`…); not part of any response. */
   declare readonly reason: string;
+  /**
+   * Human detail for logs beside the reason code, when there is one (which URL failed, with which
+   * status); not part of any response and never holding token data.
+   */
+  declare readonly detail: string | undefined;
   /** The challenge parts, kept so the verifier can re-issue the header with its full context. */
   declare private readonly parts: ChallengeParts | undefined;
 
@@ -136,6 +144,7 @@ export class BearerError extends Error {
     this.headers = { ...init.headers };
     this.code = init.code;
     Object.defineProperty(this, "reason", { value: init.reason, enumerable: false });
+    Object.defineProperty(this, "detail", { value: init.detail, enumerable: false });
     Object.defineProperty(this, "parts", { value: init.challenge?.parts, enumerable: false, writable: true });
     if (init.challenge) this.rechallenge(contextOf(init.challenge.context));
   }
@@ -270,23 +279,28 @@ export class ServiceUnavailableError extends BearerError {
   /** Seconds after which a retry may succeed. */
   readonly retryAfter: number;
 
-  constructor(message: string, reason: string, retryAfterSeconds: number, cause?: unknown) {
+  constructor(message: string, reason: string, retryAfterSeconds: number, cause?: unknown, detail?: string) {
     const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
     super({
       status: 503,
       message,
       headers: { "Retry-After": String(retryAfter) },
       reason,
+      detail,
       cause,
     });
     this.retryAfter = retryAfter;
   }
 }
 
-/** 503 for the signing keys: discovery or the JWKS cannot be had and nothing usable is cached. */
+/**
+ * 503 for the signing keys: discovery or the JWKS cannot be had and nothing usable is cached.
+ * `reason` is a code (`jwks_timeout`, `jwks_http_status`, `discovery_issuer_mismatch`, `backoff`…);
+ * `detail` says which URL failed and how; `Retry-After` is the time left until the next fetch may run.
+ */
 export class KeysUnavailableError extends ServiceUnavailableError {
-  constructor(reason: string, retryAfterSeconds: number, cause?: unknown) {
-    super("The signing keys are unavailable; try again later", reason, retryAfterSeconds, cause);
+  constructor(reason: string, retryAfterSeconds: number, cause?: unknown, detail?: string) {
+    super("The signing keys are unavailable; try again later", reason, retryAfterSeconds, cause, detail);
   }
 }
 
@@ -309,7 +323,7 @@ export class StoreUnavailableError extends ServiceUnavailableError {
  * right). Never `invalid_token`, which would make clients refetch tokens in a loop. Fixed text only.
  */
 export class InternalVerifierError extends BearerError {
-  constructor(reason: string, cause?: unknown) {
-    super({ status: 500, message: "Internal error while verifying the request", reason, cause });
+  constructor(reason: string, cause?: unknown, detail?: string) {
+    super({ status: 500, message: "Internal error while verifying the request", reason, detail, cause });
   }
 }

@@ -9,9 +9,10 @@
  */
 import { InvalidTokenError } from "../errors/bearer-error.js";
 import type { Scheme } from "../errors/challenge.js";
+import { boundThumbprintOf } from "../mtls/check-certificate.js";
 import type { AuthenticateOptions, AuthResult, RequestLike } from "../types.js";
 
-/** Checks a request's proof of possession for a bound token. */
+/** Checks a request's proof of possession for a bound token. The certificate check is synchronous. */
 export type SenderCheck = (
   auth: AuthResult,
   token: string,
@@ -25,7 +26,7 @@ export interface SenderChecks {
   readonly dpop: SenderCheck | undefined;
   /** Certificate check (RFC 8705 §3); present when `mtls` is configured. */
   readonly mtls: SenderCheck | undefined;
-  /** `mtls.required`: refuse tokens that are not certificate-bound. */
+  /** `mtls.required`: refuse tokens that are not certificate-bound (DPoP-bound ones included). */
   readonly mtlsRequired: boolean;
   /** Refuse DPoP-bound tokens presented as Bearer (default true; `rejectDPoPBoundTokens: false` loosens it). */
   readonly rejectDPoPBoundAsBearer: boolean;
@@ -47,6 +48,12 @@ export function checkBinding(
   if (scheme === "DPoP") {
     if (binding?.kind !== "dpop" || checks.dpop === undefined)
       throw new InvalidTokenError("not_dpop_bound", undefined);
+    // A token bound to a DPoP key and to a certificate needs both proofs; the certificate is checked
+    // first so that a refused request takes no room in the replay store.
+    if (boundThumbprintOf(auth.claims) !== undefined) {
+      if (checks.mtls === undefined) throw new InvalidTokenError("certificate_required", undefined);
+      checks.mtls(auth, token, request, options);
+    } else if (checks.mtlsRequired) throw new InvalidTokenError("unbound_token", undefined);
     return checks.dpop(auth, token, request, options);
   }
   if (binding === undefined) {

@@ -50,12 +50,21 @@ function checkTokenSyntax(token: string, options: Options): string {
   return token;
 }
 
-/** The scheme of an Authorization header value, when it is one this verifier accepts. */
-function acceptedScheme(scheme: string, options: Options): Scheme | undefined {
-  if (scheme.length === 6) {
-    if (options.challenge.bearer && scheme.toLowerCase() === "bearer") return "Bearer";
-  } else if (scheme.length === 4) {
-    if (options.challenge.dpopAlgs !== undefined && scheme.toLowerCase() === "dpop") return "DPoP";
+/** True when `value` starts with `name` (lower-case ASCII) compared without regard to case, no copy made. */
+function startsWithScheme(value: string, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    // ASCII letters only: OR-ing 0x20 lower-cases A-Z and leaves a-z as they are.
+    if ((value.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The scheme of an Authorization header value whose scheme ends at `end`, when this verifier accepts it. */
+function acceptedScheme(value: string, end: number, options: Options): Scheme | undefined {
+  if (end === 6) {
+    if (options.challenge.bearer && startsWithScheme(value, "bearer")) return "Bearer";
+  } else if (end === 4) {
+    if (options.challenge.dpopAlgs !== undefined && startsWithScheme(value, "dpop")) return "DPoP";
   }
   return undefined;
 }
@@ -68,7 +77,7 @@ function fromAuthorizationHeader(request: RequestLike, options: Options): Creden
   }
   if (typeof value !== "string") return undefined;
   const space = value.indexOf(" ");
-  const scheme = acceptedScheme(space === -1 ? value : value.slice(0, space), options);
+  const scheme = acceptedScheme(value, space === -1 ? value.length : space, options);
   if (scheme === undefined) return undefined;
   if (space === -1) throw new InvalidRequestError("empty_token", options.realm);
   let start = space + 1;

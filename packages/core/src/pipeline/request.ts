@@ -59,3 +59,14 @@ export function headerValues(headers: RequestLike["headers"], name: string): str
   if (value === undefined) return [];
   return Array.isArray(value) ? value : [value];
 }
+
+/**
+ * True for a CORS preflight (Fetch standard: `OPTIONS` with `Access-Control-Request-Method`). Browsers
+ * never send credentials on a preflight, so challenging one only breaks CORS; adapters let it through
+ * without authentication, to whatever CORS middleware answers it.
+ */
+export function isCorsPreflight(request: RequestLike): boolean {
+  return (
+    request.method === "OPTIONS" && headerValues(request.headers, "access-control-request-method").length > 0
+  );
+}

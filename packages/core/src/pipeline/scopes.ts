@@ -4,7 +4,7 @@
  * route's requirement against it. A scope matches only as a whole word, so `orders:readonly` never
  * grants `orders:read`.
  */
-import { InsufficientScopeError, InvalidTokenError } from "../errors/bearer-error.js";
+import { InsufficientScopeError, InternalVerifierError, InvalidTokenError } from "../errors/bearer-error.js";
 import { type ChallengeContext, isScopeToken, realmOnly } from "../errors/challenge.js";
 import type { AuthResult, ClaimCheck, JWTPayload, ScopeClaim, ScopeReader } from "../types.js";
 
@@ -97,19 +97,42 @@ function hasScope(auth: AuthResult, scope: string): boolean {
   return auth.scopes.includes(scope);
 }
 
+/** True for a promise or any thenable; a `then` getter that throws counts as one (it is not a boolean). */
+function isThenable(value: unknown): boolean {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Throws a 401 `invalid_token` (`claim_rule`) unless `check(auth.claims, auth)` returns true; a
- * throwing check counts as a refusal. For rules on every route, prefer the `requiredClaims` option.
+ * throwing check counts as a refusal. The check must be synchronous: one that returns a promise is a
+ * programming error, answered 500 InternalVerifierError (`claim_check_async`), and its rejection is
+ * handled so it cannot bring the process down. For rules on every route, or checks that need I/O,
+ * use the `requiredClaims` option (its functions may be async).
  * @example assertClaims(auth, (claims) => claims.tenant === "acme");
  */
 export function assertClaims(auth: AuthResult, check: ClaimCheck, context = contextOf(auth)): void {
-  let accepted: boolean;
+  let answer: unknown;
   try {
-    accepted = check(auth.claims, auth) === true;
+    answer = check(auth.claims, auth);
   } catch (error) {
     throw new InvalidTokenError("claim_rule", context, error).rechallenge(context, auth.scheme);
   }
-  if (!accepted) throw new InvalidTokenError("claim_rule", context).rechallenge(context, auth.scheme);
+  if (answer === true) return;
+  if (isThenable(answer)) {
+    // Promise.resolve adopts the thenable in a later job; a throwing `then` lands in this catch too.
+    Promise.resolve(answer as PromiseLike<unknown>).catch(() => undefined);
+    throw new InternalVerifierError(
+      "claim_check_async",
+      undefined,
+      "a requireClaims/assertClaims check returned a promise; these checks must be synchronous",
+    );
+  }
+  throw new InvalidTokenError("claim_rule", context).rechallenge(context, auth.scheme);
 }
 
 /**

@@ -3,9 +3,8 @@
  * introspection endpoint that counts its calls, and two instances of one API as separate Node
  * processes sharing that Redis through redisStore (instance A on node-redis, B on ioredis).
  *
- * The DPoP and introspection tests need core's `dpop: { replayStore }` and `introspection: { cache }`
- * options; `whyCoreRefuses` tells at run time whether this core accepts them, and the instances are
- * configured with what it accepts.
+ * The introspection tests need core's `introspection: { cache }` option; `whyCoreRefuses` tells at run
+ * time whether this core accepts it, and the instances are configured with what it accepts.
  */
 import { createVerifier, type VerifierOptions } from "@resource-guard/core";
 import { startTestIdp, type TestIdp } from "../../../../test/support/idp.js";
@@ -31,7 +30,6 @@ export function whyCoreRefuses(extra: Record<string, unknown>): string | undefin
   }
 }
 
-export const DPOP_GAP = whyCoreRefuses({ dpop: { replayStore: { add: () => true } } });
 export const INTROSPECTION_GAP = whyCoreRefuses({
   introspection: {
     endpoint: "http://127.0.0.1:9/introspect",
@@ -81,7 +79,7 @@ export async function startFleet(): Promise<Fleet> {
     JWKS_URI: idp.jwksUri,
     AUDIENCE,
     PUBLIC_ORIGIN,
-    FEATURES: [DPOP_GAP ? "" : "dpop", INTROSPECTION_GAP ? "" : "introspection"].join(","),
+    FEATURES: ["dpop", INTROSPECTION_GAP ? "" : "introspection"].join(","),
     INTROSPECTION_ENDPOINT: introspection.endpoint,
     INTROSPECTION_CLIENT_ID: introspection.clientId,
     INTROSPECTION_CLIENT_SECRET: introspection.clientSecret,
