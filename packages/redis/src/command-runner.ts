@@ -15,8 +15,11 @@
 import { StoreUnavailableError } from "@resource-guard/core";
 import type { ClientAdapter } from "./client-adapter.js";
 
-/** Seconds a client is told to wait before retrying: about one reconnection of either client library. */
-const RETRY_AFTER_SECONDS = 1;
+/**
+ * Seconds a client is told to wait before retrying: one reconnection of either client library takes
+ * 0.5 to 2.5 s, and core answers its own replay-store failures with the same 2.
+ */
+const RETRY_AFTER_SECONDS = 2;
 
 /**
  * How long an unanswered command keeps its in-flight slot after it has timed out. Normally a command

@@ -51,7 +51,7 @@ function expectUnavailable(settled: PromiseSettledResult<unknown>, reasons: read
   expect(error.status).toBe(503);
   expect(error.expose).toBe(false);
   expect(error.code).toBeUndefined();
-  expect(error.headers).toStrictEqual({ "Retry-After": "1" });
+  expect(error.headers).toStrictEqual({ "Retry-After": "2" });
   expect(error.message).toBe("A required store is unavailable; try again later");
   expect(reasons).toContain(error.reason);
 }

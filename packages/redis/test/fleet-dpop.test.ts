@@ -121,7 +121,7 @@ describe("a fleet of two instances on one Redis: DPoP", () => {
         ] as const) {
           const answer = await get(instance, dpopHeaders(proof));
           expect(answer.status, instance.stderr()).toBe(503);
-          expect(answer.headers.get("retry-after")).toMatch(/^[1-9][0-9]*$/);
+          expect(answer.headers.get("retry-after")).toBe("2");
           expect(answer.headers.get("www-authenticate")).toBeNull();
           expect(answer.body).toStrictEqual({ error: "temporarily_unavailable" });
         }
@@ -143,7 +143,7 @@ describe("a fleet of two instances on one Redis: DPoP", () => {
       for (const instance of [a, b]) {
         const answer = await get(instance, dpopHeaders(await client.proof("GET", url, token)));
         expect(answer.status).toBe(503);
-        expect(answer.headers.get("retry-after")).toMatch(/^[1-9][0-9]*$/);
+        expect(answer.headers.get("retry-after")).toBe("2");
         expect(answer.body).toStrictEqual({ error: "temporarily_unavailable" });
       }
       await fleet.redis.restart();
