@@ -20,6 +20,7 @@ export default defineConfig({
       "@resource-guard/hono": src("hono"),
       "@resource-guard/nestjs": src("nestjs"),
       "@resource-guard/testing": src("testing"),
+      "@resource-guard/redis": src("redis"),
     },
   },
   test: {

@@ -3,7 +3,7 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection,replay-store` (run some phases; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -20,6 +20,8 @@ import { startIntrospectionEndpoint } from "./introspection-endpoint.js";
 import { canPin, describeMachine, pinSelf } from "./machine.js";
 import type { MemoryReport } from "./memory.js";
 import type { MicroReport } from "./micro.js";
+import { type ReplayStoreReport, runReplayStoreBench } from "./replay-store.js";
+import { checkReplayStoreTargets, renderReplayStoreSection } from "./replay-store-report.js";
 import { type RunSummary, renderResults } from "./report.js";
 import { checkTargets } from "./targets.js";
 
@@ -30,7 +32,9 @@ const OUT = quick ? RAW : "bench";
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const configsArg = process.argv.find((a) => a.startsWith("--configs="));
 const phases = new Set(
-  onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "introspection", "http", "dpop"],
+  onlyArg
+    ? onlyArg.slice(7).split(",")
+    : ["micro", "memory", "introspection", "http", "dpop", "replay-store"],
 );
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -132,7 +136,20 @@ async function main(): Promise<void> {
     writeFileSync(`${RAW}/http.json`, JSON.stringify(await http(), null, 2));
   }
 
+  if (phases.has("replay-store")) {
+    log("bench: replay-store");
+    const plan = {
+      rounds: quick ? 1 : 5,
+      requestsPerRound: quick ? 2_000 : 10_000,
+      connections: 16,
+      pinned: canPin(),
+    };
+    if (plan.pinned) pinSelf(1);
+    writeFileSync(`${RAW}/replay-store.json`, JSON.stringify(await runReplayStoreBench(plan, log), null, 2));
+  }
+
   const micro = readRaw<MicroReport>("micro");
+  const replayStore = readRaw<ReplayStoreReport>("replay-store");
   const memory = readRaw<MemoryReport>("memory");
   const httpRun = readRaw<HttpRun>("http");
   const dpop = readRaw<DPoPReport>("dpop");
@@ -149,10 +166,16 @@ async function main(): Promise<void> {
     ...(memory ? { memory } : {}),
     ...(dpop ? { dpop } : {}),
     ...(introspection ? { introspection } : {}),
-    targets: checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory, dpop, introspection),
+    targets: [
+      ...checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory, dpop, introspection),
+      ...checkReplayStoreTargets(replayStore),
+    ],
   };
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
-  writeFileSync(`${OUT}/results.md`, renderResults(summary));
+  writeFileSync(
+    `${OUT}/results.md`,
+    `${renderResults(summary)}${renderReplayStoreSection(replayStore).join("\n")}\n`,
+  );
   const caption = `${machine.cpuModel}, Node ${machine.node}, ${machine.date.slice(0, 10)}${quick ? " (quick run)" : ""}. Source: bench/results.md`;
   writeFileSync(`${OUT}/results.svg`, renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));
   log(`bench: wrote ${OUT}/results.md and ${OUT}/results.svg in ${Math.round(summary.seconds)} s`);

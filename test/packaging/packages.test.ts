@@ -28,6 +28,7 @@ const packages = {
     "Auth",
   ],
   testing: ["createTestIssuer", "createTestKeys", "dpopKeyPair", "dpopProof"],
+  redis: ["redisStore"],
 } as const;
 
 /** Peers whose code the adapter calls at run time, and a text that only their own code contains. */
