@@ -21,6 +21,7 @@ export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
 export { assertAnyScope, assertClaims, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export * from "./presets/index.js";
 export { resolveVerifier } from "./resolve-verifier.js";
+export { type ErrorResponse, type ErrorResponseBody, toErrorResponse } from "./responses/error-response.js";
 export type {
   AuthResult,
   ClaimCheck,

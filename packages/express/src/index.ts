@@ -110,3 +110,5 @@ export function requireClaims(check: ClaimCheck): AuthMiddleware {
 }
 
 export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";
+export { type ErrorMiddleware, errorHandler } from "./error-handler.js";
+export { getAuth } from "./get-auth.js";

@@ -3,7 +3,14 @@
  * middleware fits `app.use` / `app.get` of both @types/express 5 and 4 without casts.
  */
 import type { AuthResult } from "@resource-guard/core";
-import { bearerAuth, requireAnyScope, requireClaims, requireScopes } from "@resource-guard/express";
+import {
+  bearerAuth,
+  errorHandler,
+  getAuth,
+  requireAnyScope,
+  requireClaims,
+  requireScopes,
+} from "@resource-guard/express";
 import express5 from "express";
 import express4 from "express4";
 import { describe, expectTypeOf, it } from "vitest";
@@ -39,6 +46,21 @@ describe("express types", () => {
     });
     const router = express4.Router();
     router.use(bearerAuth(options));
+  });
+
+  it("reads the result with getAuth, and mounts errorHandler, on both majors", () => {
+    const app5 = express5();
+    app5.get("/me", (req, res) => {
+      expectTypeOf(getAuth(req)).toEqualTypeOf<AuthResult>();
+      res.json(getAuth(req).claims.sub);
+    });
+    app5.use(errorHandler());
+    const app4 = express4();
+    app4.get("/me", (req, res) => {
+      expectTypeOf(getAuth(req)).toEqualTypeOf<AuthResult>();
+      res.json(getAuth(req).claims.sub);
+    });
+    app4.use(errorHandler());
   });
 
   it("types the arguments", () => {

@@ -20,6 +20,7 @@ import {
 } from "@resource-guard/core";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
+import { claimContext } from "./registration.js";
 
 /** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
 export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
@@ -68,6 +69,7 @@ function authDisabled(request: FastifyRequest): boolean {
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
   const { hook: named, ...rest } = options;
   const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
+  claimContext(app);
   const verifier = resolveVerifier(own as VerifierOrOptions, "register(resourceGuard)");
   const hook = named ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
   if (hook !== "onRequest" && hook !== "preValidation") {
@@ -118,3 +120,5 @@ export const resourceGuard = fp(plugin, { fastify: "4.x || 5.x", name: "@resourc
 export default resourceGuard;
 
 export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";
+export { type ErrorHandler, errorHandler } from "./error-handler.js";
+export { getAuth } from "./get-auth.js";

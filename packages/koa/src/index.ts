@@ -103,3 +103,5 @@ export function requireClaims(check: ClaimCheck): AuthMiddleware {
 }
 
 export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";
+export { type ErrorContext, type ErrorMiddleware, errorHandler } from "./error-handler.js";
+export { getAuth } from "./get-auth.js";

@@ -4,7 +4,14 @@
  */
 import Router from "@koa/router";
 import type { AuthResult } from "@resource-guard/core";
-import { bearerAuth, requireAnyScope, requireClaims, requireScopes } from "@resource-guard/koa";
+import {
+  bearerAuth,
+  errorHandler,
+  getAuth,
+  requireAnyScope,
+  requireClaims,
+  requireScopes,
+} from "@resource-guard/koa";
 import Koa from "koa";
 import Koa2 from "koa2";
 import { describe, expectTypeOf, it } from "vitest";
@@ -34,6 +41,24 @@ describe("koa types", () => {
       },
     );
     app.use(router.routes());
+  });
+
+  it("reads the result with getAuth, and mounts errorHandler, on both majors", () => {
+    const app = new Koa();
+    app.use(errorHandler());
+    app.use(async (ctx) => {
+      expectTypeOf(getAuth(ctx)).toEqualTypeOf<AuthResult>();
+    });
+    const router = new Router();
+    router.get("/me", (ctx) => {
+      expectTypeOf(getAuth(ctx)).toEqualTypeOf<AuthResult>();
+      ctx.body = getAuth(ctx).claims.sub;
+    });
+    const app2 = new Koa2();
+    app2.use(errorHandler());
+    app2.use(async (ctx) => {
+      ctx.body = getAuth(ctx).scopes;
+    });
   });
 
   it("fits Koa 2's types too", () => {
