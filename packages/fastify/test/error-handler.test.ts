@@ -116,13 +116,11 @@ describe.each([5, 4] as FastifyMajor[])("fastify %i", (major) => {
       ["/a", AUDIENCE],
       ["/b", "https://other.example.com"],
     ] as const) {
-      await app.register(
-        async (scope) => {
-          await scope.register(resourceGuard, { issuer: idp.issuer, audience });
-          scope.get("/me", async (request) => ({ sub: getAuth(request).claims.sub }));
-        },
-        { prefix },
-      );
+      const area: FastifyPluginAsync = async (scope) => {
+        await scope.register(resourceGuard, { issuer: idp.issuer, audience });
+        scope.get("/me", async (request) => ({ sub: getAuth(request).claims.sub }));
+      };
+      await app.register(area, { prefix });
     }
     const token = await idp.sign({ sub: "user-1", aud: AUDIENCE });
     const headers = { authorization: `Bearer ${token}` };
