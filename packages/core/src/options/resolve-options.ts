@@ -12,6 +12,7 @@ import { compileScopeReader } from "../pipeline/scopes.js";
 import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
 import type { ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
+import { closestName } from "./suggest-name.js";
 
 /** The names of IssuerSettings: settings given once for all issuers or per issuer. */
 export const ISSUER_SETTING_NAMES = [
@@ -65,8 +66,10 @@ function refuseUnknownKeys(
 ): void {
   const names = known instanceof Set ? known : new Set(known);
   for (const name of Object.keys(input)) {
-    if (!names.has(name))
-      fail(`unknown option "${name}"${where}; known options are: ${[...names].join(", ")}`);
+    if (names.has(name)) continue;
+    const suggestion = closestName(name, names);
+    if (suggestion !== undefined) fail(`unknown option "${name}"${where}; did you mean "${suggestion}"?`);
+    fail(`unknown option "${name}"${where}; known options are: ${[...names].join(", ")}`);
   }
 }
 

@@ -8,12 +8,33 @@ describe("resolveOptions (through createVerifier)", () => {
     expect(createVerifier(base).realm).toBe("api");
   });
 
-  it("refuses an unknown option name and lists the known ones", () => {
-    expect(() => createVerifier({ ...base, clockTolerence: 5 } as never)).toThrow(
-      new TypeError(
-        `resource-guard: unknown option "clockTolerence"; known options are: ${VERIFIER_OPTION_NAMES.join(", ")}`,
-      ),
-    );
+  it("refuses an unknown option name, suggesting the one it most likely means", () => {
+    const cases = {
+      clockTolerence: "clockTolerance",
+      audiance: "audience",
+      jwks_uri: "jwksUri",
+      JWKSURI: "jwksUri",
+      isuer: "issuer",
+      issuers_: "issuers",
+      timeoutms: "timeoutMs",
+      alogrithms: "algorithms",
+      allowQueryTokens: "allowQueryToken",
+    };
+    for (const [typo, meant] of Object.entries(cases)) {
+      expect(() => createVerifier({ ...base, [typo]: 5 } as never), typo).toThrow(
+        new TypeError(`resource-guard: unknown option "${typo}"; did you mean "${meant}"?`),
+      );
+    }
+  });
+
+  it("lists the known names when an unknown one is not close to any", () => {
+    for (const name of ["scopes", "x", "verifier", "clientSecret"]) {
+      expect(() => createVerifier({ ...base, [name]: 5 } as never), name).toThrow(
+        new TypeError(
+          `resource-guard: unknown option "${name}"; known options are: ${VERIFIER_OPTION_NAMES.join(", ")}`,
+        ),
+      );
+    }
   });
 
   it("requires an issuer", () => {
@@ -95,7 +116,7 @@ describe("resolveOptions (through createVerifier)", () => {
       /"requiredClaims.tid" must be/,
     );
     expect(() => createVerifier({ ...base, tokenCache: { maxEntrys: 1 } as never })).toThrow(
-      /unknown option "maxEntrys" in tokenCache/,
+      'resource-guard: unknown option "maxEntrys" in tokenCache; did you mean "maxEntries"?',
     );
     expect(() => createVerifier({ ...base, keyFreshness: { minMs: 10, maxMs: 5 } })).toThrow(
       /keyFreshness.maxMs/,
@@ -105,7 +126,7 @@ describe("resolveOptions (through createVerifier)", () => {
   it("refuses unknown keys inside issuers entries and duplicate issuers", () => {
     expect(() =>
       createVerifier({ audience: "a", issuers: [{ issuer: base.issuer, audiance: "x" } as never] }),
-    ).toThrow(/unknown option "audiance" in issuers\[0\]/);
+    ).toThrow('resource-guard: unknown option "audiance" in issuers[0]; did you mean "audience"?');
     expect(() =>
       createVerifier({ audience: "a", issuer: base.issuer, issuers: [{ issuer: base.issuer }] }),
     ).toThrow(/configured twice/);
