@@ -23,6 +23,7 @@ export * from "./presets/index.js";
 export { resolveVerifier } from "./resolve-verifier.js";
 export { type ErrorResponse, type ErrorResponseBody, toErrorResponse } from "./responses/error-response.js";
 export type {
+  Audience,
   AuthResult,
   ClaimCheck,
   ClaimPrimitive,
@@ -30,8 +31,10 @@ export type {
   FetchLike,
   IssuerOptions,
   IssuerSettings,
+  IssuerWithAudience,
   JWTHeader,
   JWTPayload,
+  JwsAlgorithm,
   KeyErrorEvent,
   KeyFreshness,
   RequestLike,
@@ -42,5 +45,6 @@ export type {
   Verifier,
   VerifierOptions,
   VerifierOrOptions,
+  VerifierSettings,
   VerifierStats,
 } from "./types.js";
