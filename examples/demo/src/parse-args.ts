@@ -17,7 +17,7 @@ export const USAGE = `Usage: pnpm demo [--framework express|koa|fastify] [--serv
 
   --framework   which example API to run (default express)
   --serve       keep the authorization server and the API up and print curl commands;
-                ports AS_PORT (default 4000) and API_PORT (default 3000)
+                ports AS_PORT (default 4000) and API_PORT (default 4001)
   --token-ttl   access token lifetime in seconds (default 5; 300 with --serve)`;
 
 /**

@@ -4,14 +4,15 @@
  *   ISSUER     the authorization server's issuer identifier (required)
  *   AUDIENCE   the `aud` value tokens must carry for this API (required)
  *   JWKS_URI   where the signing keys are; discovered from ISSUER when unset
- *   PORT       default 3000; HOST default 127.0.0.1
+ *   PORT       default 3001 (the quick starts use 3000, `pnpm demo --serve` 4000 and 4001);
+ *              HOST default 127.0.0.1
  *
  * `pnpm --filter example-fastify start`, or `tsx examples/fastify/src/server.ts`.
  */
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
-const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
+const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3001", HOST = "127.0.0.1" } = process.env;
 if (!ISSUER || !AUDIENCE) {
   console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
   process.exit(1);
@@ -22,7 +23,14 @@ const app = await createApp({
   audience: AUDIENCE,
   ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}),
 });
-await app.listen({ port: Number(PORT), host: HOST });
+try {
+  await app.listen({ port: Number(PORT), host: HOST });
+} catch (error) {
+  console.error(
+    `Cannot listen on ${HOST}:${PORT}: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(1);
+}
 const { port } = app.server.address() as AddressInfo;
 console.log(`orders API (Fastify) on http://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
 

@@ -4,14 +4,15 @@
  *   ISSUER     the authorization server's issuer identifier (required)
  *   AUDIENCE   the `aud` value tokens must carry for this API (required)
  *   JWKS_URI   where the signing keys are; discovered from ISSUER when unset
- *   PORT       default 3000; HOST default 127.0.0.1
+ *   PORT       default 3001 (the quick starts use 3000, `pnpm demo --serve` 4000 and 4001);
+ *              HOST default 127.0.0.1
  *
  * `pnpm --filter example-koa start`, or `tsx examples/koa/src/server.ts`.
  */
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
-const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
+const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3001", HOST = "127.0.0.1" } = process.env;
 if (!ISSUER || !AUDIENCE) {
   console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
   process.exit(1);
@@ -21,6 +22,10 @@ const app = createApp({ issuer: ISSUER, audience: AUDIENCE, ...(JWKS_URI ? { jwk
 const server = app.listen(Number(PORT), HOST, () => {
   const { port } = server.address() as AddressInfo;
   console.log(`orders API (Koa) on http://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+});
+server.on("error", (error) => {
+  console.error(`Cannot listen on ${HOST}:${PORT}: ${error.message}`);
+  process.exit(1);
 });
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
