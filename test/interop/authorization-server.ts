@@ -14,6 +14,7 @@ import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
+import { createMemoryAdapter } from "../../examples/demo/src/memory-adapter.js";
 
 interface ProviderModule {
   default: new (
@@ -62,6 +63,8 @@ export async function startAuthorizationServer(
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: "as-rs256", alg: "RS256", use: "sig" };
   const provider = new Provider(issuer, {
+    // An explicit in-memory store (the demo's): without one, oidc-provider warns on every start.
+    adapter: createMemoryAdapter(),
     jwks: { keys: [signingKey] },
     cookies: { keys: ["interop-cookie-key-not-secret"] },
     // The lifetime is the resource server's (oidc-provider's default, made explicit to keep it quiet).
