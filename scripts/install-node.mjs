@@ -54,7 +54,11 @@ export function installNode(major) {
       });
       packed = JSON.parse(out)[0]?.filename;
     } catch (error) {
-      const detail = String(error.stderr ?? error.message).trim().split("\n").slice(-3).join(" ");
+      const detail = String(error.stderr ?? error.message)
+        .trim()
+        .split("\n")
+        .slice(-3)
+        .join(" ");
       throw new Error(`npm pack ${spec} failed: ${detail}`);
     }
     if (!packed) throw new Error(`npm pack ${spec} produced no tarball`);
