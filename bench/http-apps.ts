@@ -49,36 +49,85 @@ async function listenExpress(app: Untyped): Promise<Server> {
   });
 }
 
-async function expressApp(middleware?: Untyped): Promise<Untyped> {
+/** The scope every measured route requires, as the README's routes do. */
+const SCOPE = "orders:read";
+
+/**
+ * An Express app as the README writes one: the authentication middleware, the route with its scope
+ * check, and the README's JSON error handler (status, headers, `{ error, message }`).
+ */
+async function expressApp(middleware?: Untyped, scopeCheck?: Untyped): Promise<Untyped> {
   const { default: express } = await importUntyped("express");
   const app = express();
   // The default handler logs every error outside "test"; a 401 is not news here.
   app.set("env", "test");
   if (middleware) app.use(middleware);
-  app.get("/orders", (_req: Untyped, res: Untyped) => res.json(BODY));
+  const handler = (_req: Untyped, res: Untyped) => res.json(BODY);
+  if (scopeCheck) app.get("/orders", scopeCheck, handler);
+  else app.get("/orders", handler);
+  app.use((err: Untyped, _req: Untyped, res: Untyped, next: (err: unknown) => void) => {
+    if (typeof err.status !== "number") return next(err);
+    res
+      .status(err.status)
+      .set(err.headers ?? {})
+      .json({ error: err.code ?? "unauthorized", message: err.message });
+  });
   return app;
 }
 
-async function koaApp(middleware?: Untyped): Promise<Server> {
+/** An Express scope check for the peers that ship none: 403 without the scope. */
+function expressScope(read: (req: Untyped) => string | undefined): Untyped {
+  return (req: Untyped, res: Untyped, next: () => void) => {
+    if ((read(req) ?? "").split(" ").includes(SCOPE)) return next();
+    res.status(403).json({ error: "insufficient_scope" });
+  };
+}
+
+/** A Koa app as the README writes one: @koa/router, the authentication middleware, the scoped route. */
+async function koaApp(middleware?: Untyped, scopeCheck?: Untyped): Promise<Server> {
   const { default: Koa } = await importUntyped("koa");
+  const { default: Router } = await importUntyped("@koa/router");
   const app = new Koa();
   app.silent = true;
+  const router = new Router();
+  const handler = (ctx: Untyped) => {
+    ctx.body = BODY;
+  };
+  if (scopeCheck) router.get("/orders", scopeCheck, handler);
+  else router.get("/orders", handler);
   if (middleware) app.use(middleware);
-  app.use((ctx: Untyped) => {
-    if (ctx.method === "GET" && ctx.path === "/orders") ctx.body = BODY;
-  });
+  app.use(router.routes());
   return new Promise((resolve) => {
     const server: Server = app.listen(0, "127.0.0.1", () => resolve(server));
   });
 }
 
-async function fastifyApp(register?: (app: Untyped) => Promise<void>): Promise<Server> {
+/** A Koa scope check for the peers that ship none. */
+function koaScope(read: (ctx: Untyped) => string | undefined): Untyped {
+  return (ctx: Untyped, next: () => Promise<void>) => {
+    if ((read(ctx) ?? "").split(" ").includes(SCOPE)) return next();
+    ctx.status = 403;
+    ctx.body = { error: "insufficient_scope" };
+  };
+}
+
+/** A Fastify app: `register` installs authentication and returns the route's preHandler, if any. */
+async function fastifyApp(register?: (app: Untyped) => Promise<Untyped>): Promise<Server> {
   const { default: Fastify } = await import("fastify");
   const app = Fastify({ logger: false });
-  if (register) await register(app);
-  app.get("/orders", async () => BODY);
+  const preHandler = register ? await register(app) : undefined;
+  if (preHandler) app.get("/orders", { preHandler }, async () => BODY);
+  else app.get("/orders", async () => BODY);
   await app.listen({ port: 0, host: "127.0.0.1" });
   return app.server as Server;
+}
+
+/** A Fastify scope check for the peers that ship none. */
+function fastifyScope(read: (request: Untyped) => string | undefined): Untyped {
+  return async (request: Untyped, reply: Untyped) => {
+    if (!(read(request) ?? "").split(" ").includes(SCOPE))
+      return reply.code(403).send({ error: "insufficient_scope" });
+  };
 }
 
 /** The limit verifier for the bench settings; RS256 only, like every server here. */
@@ -108,8 +157,10 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     framework: "express",
     ours: true,
     async build(s) {
-      const { bearerAuth } = await import("@resource-guard/express");
-      return listenExpress(await expressApp(bearerAuth({ ...s, algorithms: ALGORITHMS })));
+      const { bearerAuth, requireScopes } = await import("@resource-guard/express");
+      return listenExpress(
+        await expressApp(bearerAuth({ ...s, algorithms: ALGORITHMS }), requireScopes(SCOPE)),
+      );
     },
   },
   {
@@ -129,7 +180,12 @@ export const APP_CONFIGS: readonly AppConfig[] = [
         }
         next();
       };
-      return listenExpress(await expressApp(mw));
+      return listenExpress(
+        await expressApp(
+          mw,
+          expressScope((req) => req.auth?.scope),
+        ),
+      );
     },
   },
   {
@@ -137,14 +193,14 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     label: "express-oauth2-jwt-bearer",
     framework: "express",
     async build(s) {
-      const { auth } = await import("express-oauth2-jwt-bearer");
+      const { auth, requiredScopes } = await import("express-oauth2-jwt-bearer");
       const mw = auth({
         issuer: s.issuer,
         jwksUri: s.jwksUri,
         audience: s.audience,
         tokenSigningAlg: "RS256",
       });
-      return listenExpress(await expressApp(mw));
+      return listenExpress(await expressApp(mw, requiredScopes(SCOPE)));
     },
   },
   {
@@ -160,7 +216,12 @@ export const APP_CONFIGS: readonly AppConfig[] = [
         audience: s.audience,
         algorithms: ALGORITHMS as Untyped,
       });
-      return listenExpress(await expressApp(mw));
+      return listenExpress(
+        await expressApp(
+          mw,
+          expressScope((req) => req.auth?.scope),
+        ),
+      );
     },
   },
   { id: "koa", label: "Koa (bare)", framework: "koa", bare: true, build: async () => koaApp() },
@@ -170,8 +231,8 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     framework: "koa",
     ours: true,
     async build(s) {
-      const { bearerAuth } = await import("@resource-guard/koa");
-      return koaApp(bearerAuth({ ...s, algorithms: ALGORITHMS }));
+      const { bearerAuth, requireScopes } = await import("@resource-guard/koa");
+      return koaApp(bearerAuth({ ...s, algorithms: ALGORITHMS }), requireScopes(SCOPE));
     },
   },
   {
@@ -181,8 +242,8 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     ours: true,
     modes: DISTINCT_ONLY,
     async build(s) {
-      const { bearerAuth } = await import("@resource-guard/koa");
-      return koaApp(bearerAuth({ ...s, algorithms: ALGORITHMS, tokenCache: false }));
+      const { bearerAuth, requireScopes } = await import("@resource-guard/koa");
+      return koaApp(bearerAuth({ ...s, algorithms: ALGORITHMS, tokenCache: false }), requireScopes(SCOPE));
     },
   },
   {
@@ -193,15 +254,18 @@ export const APP_CONFIGS: readonly AppConfig[] = [
     modes: DISTINCT_ONLY,
     async build(s) {
       const verify = await limitFor(s);
-      return koaApp(async (ctx: Untyped, next: () => Promise<void>) => {
-        try {
-          ctx.state.auth = verify(bearer(ctx.headers.authorization) ?? "");
-        } catch {
-          ctx.status = 401;
-          return;
-        }
-        await next();
-      });
+      return koaApp(
+        async (ctx: Untyped, next: () => Promise<void>) => {
+          try {
+            ctx.state.auth = verify(bearer(ctx.headers.authorization) ?? "");
+          } catch {
+            ctx.status = 401;
+            return;
+          }
+          await next();
+        },
+        koaScope((ctx) => ctx.state.auth?.scope),
+      );
     },
   },
   {
@@ -218,6 +282,7 @@ export const APP_CONFIGS: readonly AppConfig[] = [
           audience: s.audience,
           algorithms: ALGORITHMS,
         }),
+        koaScope((ctx) => ctx.state.user?.scope),
       );
     },
   },
@@ -237,6 +302,7 @@ export const APP_CONFIGS: readonly AppConfig[] = [
       const { default: resourceGuard } = await import("@resource-guard/fastify");
       return fastifyApp(async (app) => {
         await app.register(resourceGuard, { ...s, algorithms: ALGORITHMS });
+        return app.requireScopes(SCOPE);
       });
     },
   },
@@ -257,6 +323,7 @@ export const APP_CONFIGS: readonly AppConfig[] = [
             return reply.code(401).send();
           }
         });
+        return fastifyScope((request) => request.auth?.scope);
       });
     },
   },
@@ -278,6 +345,7 @@ export const APP_CONFIGS: readonly AppConfig[] = [
         app.addHook("onRequest", async (request: Untyped) => {
           await request.jwtVerify();
         });
+        return fastifyScope((request) => request.user?.payload?.scope ?? request.user?.scope);
       });
     },
   },

@@ -1,6 +1,9 @@
 /**
  * The HTTP bench: every configuration of bench/http-apps.ts in its own child process pinned to core 0,
  * autocannon in this process (pinned to core 1 by bench/run.mjs), short interleaved rounds, medians.
+ * Every round starts a fresh server process per configuration (with fixed hash and random seeds) and
+ * warms it up before measuring: the same code in two processes differs by 1–3 µs per request, so a
+ * process kept for every round would carry its own bias into all of them (shared/PERF-NOTES.md).
  *
  * Three token mixes: "hot" (one token on every request), "rotating" (1,000 tokens in turn) and
  * "distinct" (a token the server has never seen on every request, so a verified-token cache cannot
@@ -74,7 +77,15 @@ interface Running {
 }
 
 async function startServer(config: AppConfig, settings: AppSettings, pinned: boolean): Promise<Running> {
-  const args = ["--import", "tsx", "bench/http-server.ts", config.id, JSON.stringify(settings)];
+  const args = [
+    "--hash-seed=1",
+    "--random-seed=1",
+    "--import",
+    "tsx",
+    "bench/http-server.ts",
+    config.id,
+    JSON.stringify(settings),
+  ];
   const child = pinned
     ? spawn("taskset", ["-c", "0", process.execPath, ...args], {
         stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -165,7 +176,7 @@ export async function runHttpBench(
   log: (line: string) => void,
 ): Promise<HttpResult[]> {
   const results = new Map<string, HttpResult>();
-  const servers: Running[] = [];
+  const configs: AppConfig[] = [];
   for (const config of APP_CONFIGS) {
     if (plan.only && !plan.only.includes(config.id)) continue;
     const modes = config.modes ?? HTTP_MODES;
@@ -183,37 +194,36 @@ export async function runHttpBench(
       continue;
     }
     const failure = await check(server, tokens.hot);
+    await stopServer(server);
     if (failure) {
       skip(`failed its correctness check: ${failure}`);
-      await stopServer(server);
       continue;
     }
-    servers.push(server);
+    configs.push(config);
     for (const mode of modes) results.set(`${config.id}/${mode}`, blank(config, mode));
   }
+  log(`http: ${configs.length} servers checked`);
 
-  try {
-    let rotor = 0;
-    const rotating = () => tokens.rotating[rotor++ % tokens.rotating.length]!;
-    for (const server of servers) {
-      await load(server.port, plan, rotating, { durationSec: plan.warmupSec });
-    }
-    log(`http: ${servers.length} servers warmed`);
-    for (let round = 0; round < plan.rounds; round++) {
-      // Each round starts one server further along, so no server is always measured right after the
-      // same neighbour.
-      const order = servers.map((_, i) => servers[(i + round) % servers.length]!);
-      for (const mode of HTTP_MODES) {
-        for (const server of order) {
-          const result = results.get(`${server.config.id}/${mode}`);
+  let rotor = 0;
+  const rotating = () => tokens.rotating[rotor++ % tokens.rotating.length]!;
+  for (let round = 0; round < plan.rounds; round++) {
+    // Each round starts one configuration further along, so none is always measured right after
+    // the same neighbour; and each gets a fresh, warmed-up process.
+    const order = configs.map((_, i) => configs[(i + round) % configs.length]!);
+    for (const config of order) {
+      const server = await startServer(config, settings, plan.pinned);
+      try {
+        await load(server.port, plan, rotating, { durationSec: plan.warmupSec });
+        for (const mode of HTTP_MODES) {
+          const result = results.get(`${config.id}/${mode}`);
           if (!result) continue;
           result.rounds.push(await measure(server, mode, round, tokens, plan, rotating));
         }
+      } finally {
+        await stopServer(server);
       }
-      log(`http: round ${round + 1}/${plan.rounds} done`);
     }
-  } finally {
-    await Promise.all(servers.map(stopServer));
+    log(`http: round ${round + 1}/${plan.rounds} done`);
   }
 
   for (const result of results.values()) {

@@ -3,7 +3,7 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop` (run some phases; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { renderChart } from "./chart.js";
+import type { DPoPReport } from "./dpop.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
 import { type HttpPlan, type HttpResult, runHttpBench } from "./http.js";
 import { canPin, describeMachine, pinSelf } from "./machine.js";
@@ -26,7 +27,7 @@ const RAW = quick ? "bench/.raw/quick" : "bench/.raw";
 const OUT = quick ? RAW : "bench";
 const onlyArg = process.argv.find((a) => a.startsWith("--only="));
 const configsArg = process.argv.find((a) => a.startsWith("--configs="));
-const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http"]);
+const phases = new Set(onlyArg ? onlyArg.slice(7).split(",") : ["micro", "memory", "http", "dpop"]);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function child(script: string, nodeFlags: string[] = []): Promise<void> {
@@ -94,6 +95,10 @@ async function main(): Promise<void> {
     log("bench: memory");
     await child("memory", ["--expose-gc"]);
   }
+  if (phases.has("dpop")) {
+    log("bench: dpop");
+    await child("dpop", ["--expose-gc"]);
+  }
   if (phases.has("http")) {
     log("bench: http");
     writeFileSync(`${RAW}/http.json`, JSON.stringify(await http(), null, 2));
@@ -102,6 +107,7 @@ async function main(): Promise<void> {
   const micro = readRaw<MicroReport>("micro");
   const memory = readRaw<MemoryReport>("memory");
   const httpRun = readRaw<{ plan: HttpPlan; results: HttpResult[] }>("http");
+  const dpop = readRaw<DPoPReport>("dpop");
   const summary: RunSummary = {
     machine,
     quick,
@@ -112,7 +118,8 @@ async function main(): Promise<void> {
     ...(micro ? { micro } : {}),
     ...(httpRun ? { http: httpRun } : {}),
     ...(memory ? { memory } : {}),
-    targets: checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory),
+    ...(dpop ? { dpop } : {}),
+    targets: checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory, dpop),
   };
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
   writeFileSync(`${OUT}/results.md`, renderResults(summary));

@@ -3,6 +3,8 @@
  * then the micro, HTTP and memory tables. Every ratio is to a yardstick measured in the same run, so
  * the tables can be compared across machines even when the absolute figures cannot.
  */
+
+import type { DPoPReport } from "./dpop.js";
 import type { HttpMode, HttpPlan, HttpResult } from "./http.js";
 import type { MachineInfo } from "./machine.js";
 import type { MemoryReport } from "./memory.js";
@@ -17,6 +19,7 @@ export interface RunSummary {
   micro?: MicroReport;
   http?: { plan: HttpPlan; results: HttpResult[] };
   memory?: MemoryReport;
+  dpop?: DPoPReport;
   targets: TargetCheck[];
 }
 
@@ -55,22 +58,47 @@ function microTable(results: readonly MicroResult[], mode: "hot" | "distinct"): 
   return lines;
 }
 
+function dpopSection(d: DPoPReport): string[] {
+  return [
+    "## DPoP: requests per CPU-second on one core (RFC 9449)",
+    "",
+    `Each request carries a fresh ${d.proofAlg} proof (never used before) with an ${d.tokenAlg} access token bound to ` +
+      `its key; ${d.rounds} interleaved rounds of ${d.requestsPerRound} requests per contender (order rotating, garbage ` +
+      `collected before each slice, one discarded warm-up round); ${d.pinned ? "pinned to one core" : "not pinned"}. ` +
+      "\"resource-guard ×\" is the median over rounds of resource-guard's rate divided by that contender's rate in the same round.",
+    "",
+    "| contender | requests per CPU-second | CPU µs/request | resource-guard × | what it checks |",
+    "|---|--:|--:|--:|---|",
+    ...d.results.map(
+      (r) =>
+        `| ${r.id === "resource-guard" ? `**${r.label}**` : r.label} | ${formatCount(r.median)} | ${r.cpuUsPerRequest.toFixed(1)} | ${r.id === "resource-guard" ? "" : formatRatio(r.ourRatio)} | ${r.note} |`,
+    ),
+    "",
+  ];
+}
+
 function httpTable(results: readonly HttpResult[], mode: HttpMode): string[] {
   const lines = [
-    "| server | requests/s | × bare | p99 ms | server CPU µs/req | CPU × bare | load generator CPU |",
-    "|---|--:|--:|--:|--:|--:|--:|",
+    "| server | requests/s | × bare | p99 ms | server CPU µs/req | spread (min–max) | µs over bare | CPU × bare | load generator CPU |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
   ];
   for (const r of results.filter((x) => x.mode === mode)) {
     const bare = results.find((x) => x.mode === mode && x.bare && x.framework === r.framework && !x.skipped);
     const label = r.ours ? `**${r.label}**` : r.label;
     if (r.skipped) {
-      lines.push(`| ${label} | ${r.skipped.replaceAll("|", "/")} | | | | | |`);
+      lines.push(`| ${label} | ${r.skipped.replaceAll("|", "/")} | | | | | | | |`);
       continue;
     }
     const flags = r.rounds.some((x) => x.non2xx > 0 || x.errors > 0) ? " ⚠ non-2xx/errors" : "";
+    const cpu = r.rounds.map((x) => x.cpuUsPerReq);
+    const spread = cpu.length > 0 ? `${Math.min(...cpu).toFixed(1)}–${Math.max(...cpu).toFixed(1)}` : "";
+    const over =
+      bare && !r.bare
+        ? `${r.cpuUsPerReq - bare.cpuUsPerReq >= 0 ? "+" : ""}${(r.cpuUsPerReq - bare.cpuUsPerReq).toFixed(2)}`
+        : "";
     lines.push(
       `| ${label} | ${formatCount(r.rps)}${flags} | ${formatRatio(ratio(r.rps, bare?.rps))} | ${r.p99Ms.toFixed(1)} | ` +
-        `${r.cpuUsPerReq.toFixed(1)} | ${formatRatio(ratio(r.cpuUsPerReq, bare?.cpuUsPerReq))} | ${(r.loadgenCpu * 100).toFixed(0)}% |`,
+        `${r.cpuUsPerReq.toFixed(1)} | ${spread} | ${over} | ${formatRatio(ratio(r.cpuUsPerReq, bare?.cpuUsPerReq))} | ${(r.loadgenCpu * 100).toFixed(0)}% |`,
     );
   }
   return lines;
@@ -134,8 +162,12 @@ export function renderResults(run: RunSummary): string {
       `Each server in its own process${p.pinned ? " pinned to core 0, autocannon pinned to core 1" : " (not pinned)"}; ` +
         `${p.connections} connections; ${p.rounds} interleaved round(s) of ${p.durationSec} s per server and token mix ` +
         `(all-distinct: ${p.distinctPerRound.toLocaleString("en-US")} requests per round), medians. ` +
+        "Every round starts a fresh server process (fixed hash and random seeds) and warms it up first. " +
+        "Every route is written as the README writes it: authentication, the route's scope check " +
+        "(`orders:read`) and the README's error handling; bare servers have the same route without either. " +
         "Server CPU µs/request is the server process's own CPU time divided by the requests it served; it is " +
-        "steadier than requests/s on a shared machine. A load generator near 100% CPU means the figure is capped by it.",
+        "steadier than requests/s on a shared machine; the spread is the lowest and highest round. " +
+        "A load generator near 100% CPU means the figure is capped by it.",
       "",
     );
     for (const mode of ["hot", "rotating", "distinct"] as const) {
@@ -164,6 +196,7 @@ export function renderResults(run: RunSummary): string {
       );
     }
   }
+  if (run.dpop) out.push(...dpopSection(run.dpop));
   out.push("Raw figures of this run (every round) are in `bench/.raw/` (git-ignored).", "");
   return out.join("\n");
 }

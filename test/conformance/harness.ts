@@ -48,11 +48,27 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/**
+ * HTTPS server options for the mTLS rows (RFC 8705): the server asks every client for a certificate and
+ * leaves the chain unchecked (the binding is what counts, RFC 8705 §2.2), so a token bound to a
+ * self-signed certificate works too.
+ */
+export interface TlsServerOptions {
+  key: string;
+  cert: string;
+  ca: string;
+  requestCert: true;
+  rejectUnauthorized: false;
+}
+
 export interface Harness {
   /** Shown in test names, e.g. `"express 4"`. */
   name: string;
-  /** Starts the app of `ROUTES` on 127.0.0.1, port 0, with one verifier built from `options`. */
-  start(options: VerifierOptions): Promise<RunningApp>;
+  /**
+   * Starts the app of `ROUTES` on 127.0.0.1, port 0, with one verifier built from `options`; over
+   * HTTPS when `tls` is given (the adapter then hands core the connection's client certificate).
+   */
+  start(options: VerifierOptions, tls?: TlsServerOptions): Promise<RunningApp>;
   /** Asserts (with vitest `expect`) that an error response body has this framework's shape. */
   expectErrorBody(body: string, contentType: string | null, expected: ExpectedError): void;
 }

@@ -6,13 +6,23 @@
  * (The demo has its own setup in examples/demo; this one is kept separate so the suites do not
  * depend on the demo.)
  *
+ * Sender-constrained tokens: with `senderConstrained`, `features.dPoP` binds tokens requested with a
+ * DPoP proof (RFC 9449 §5, `cnf.jkt`), and `features.mTLS.certificateBoundAccessTokens` binds tokens
+ * of clients registered for it to the certificate they presented (RFC 8705 §3, `cnf["x5t#S256"]`). The
+ * certificate needs TLS, so the same provider also answers on an HTTPS port (`mtlsTokenEndpoint`);
+ * discovery and keys stay on the plain loopback issuer.
+ *
  * oidc-provider is loaded through a dynamic import with a computed specifier because its types are
  * installed for the examples only, not at the repository root that type-checks test/interop; the
  * small interface below is the part of its API used here.
  */
+
+import { X509Certificate } from "node:crypto";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { exportJWK, generateKeyPair } from "jose";
 import { createMemoryAdapter } from "../../examples/demo/src/memory-adapter.js";
 
@@ -33,13 +43,25 @@ export interface ResourceServer {
 
 export interface AuthorizationServerOptions {
   resources: Record<string, ResourceServer>;
-  /** Clients by id: their secret and how they authenticate at the token endpoint. */
-  clients: Record<string, { secret: string; auth: "client_secret_basic" | "client_secret_post" }>;
+  /**
+   * Clients by id: their secret, how they authenticate at the token endpoint, and whether their tokens
+   * are bound to their TLS client certificate (RFC 8705 §3.4 `tls_client_certificate_bound_access_tokens`).
+   */
+  clients: Record<
+    string,
+    { secret: string; auth: "client_secret_basic" | "client_secret_post"; certificateBound?: boolean }
+  >;
+  /** Turn on DPoP and certificate-bound tokens; the TLS options serve the HTTPS token endpoint. */
+  senderConstrained?: {
+    tls: { key: string; cert: string; ca: string; requestCert: true; rejectUnauthorized: false };
+  };
 }
 
 export interface AuthorizationServer {
   issuer: string;
   tokenEndpoint: string;
+  /** The token endpoint over HTTPS (with `senderConstrained`), where client certificates are seen. */
+  mtlsTokenEndpoint?: string;
   close(): Promise<void>;
 }
 
@@ -79,10 +101,24 @@ export async function startAuthorizationServer(
       redirect_uris: [],
       response_types: [],
       token_endpoint_auth_method: client.auth,
+      ...(client.certificateBound ? { tls_client_certificate_bound_access_tokens: true } : {}),
     })),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      ...(options.senderConstrained
+        ? {
+            dPoP: { enabled: true },
+            mTLS: {
+              enabled: true,
+              certificateBoundAccessTokens: true,
+              getCertificate: (ctx: { socket: TLSSocket }) => {
+                const raw = ctx.socket.getPeerCertificate?.(false)?.raw;
+                return raw && raw.length > 0 ? new X509Certificate(raw) : undefined;
+              },
+            },
+          }
+        : {}),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
@@ -102,12 +138,26 @@ export async function startAuthorizationServer(
     },
   });
   server.on("request", provider.callback());
+  let mtlsTokenEndpoint: string | undefined;
+  let tlsServer: ReturnType<typeof createHttpsServer> | undefined;
+  if (options.senderConstrained) {
+    tlsServer = createHttpsServer(options.senderConstrained.tls, provider.callback());
+    tlsServer.on("secureConnection", (socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+    });
+    tlsServer.listen(0, "127.0.0.1");
+    await once(tlsServer, "listening");
+    mtlsTokenEndpoint = `https://127.0.0.1:${(tlsServer.address() as AddressInfo).port}/token`;
+  }
   return {
     issuer,
     tokenEndpoint: `${issuer}/token`,
+    ...(mtlsTokenEndpoint ? { mtlsTokenEndpoint } : {}),
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (tlsServer) await new Promise<void>((resolve) => tlsServer.close(() => resolve()));
     },
   };
 }

@@ -57,7 +57,7 @@ describe("any sequence of provider faults", () => {
           const fx = await startFixture({
             idp: { algs: ["ES256"] },
             verifier: (idp) => ({
-              timeoutMs: 50,
+              timeoutMs: 300,
               cooldownMs: 1000,
               maxBackoffMs: MAX_BACKOFF_MS,
               tokenCache: false,

@@ -18,24 +18,41 @@ import { startTestIdp, type TestIdp, type TestIdpOptions } from "../support/idp.
 import { AUDIENCE } from "./forge.js";
 
 /**
- * The verifier's clock (`now`): real time plus an offset that tests move forward instead of sleeping.
- * It follows real time so tokens signed "now" stay valid however long a file runs.
+ * The verifier's two clocks: `now` (the wall clock, for token claims) and `monotonic` (the key layer's
+ * intervals, given as `monotonicNow`), each real time plus an offset that tests move instead of
+ * sleeping. `advance` moves both, as time passing does; `stepWall` and `stepMonotonic` move one alone,
+ * as a clock step (NTP, an operator) or a misbehaving clock source does. Following real time keeps
+ * tokens signed "now" valid however long a file runs.
  */
 export interface TestClock {
   now: () => number;
-  /** Moves the clock `ms` forward. */
+  monotonic: () => number;
+  /** Moves both clocks `ms` forward. */
   advance(ms: number): void;
-  /** The clock in seconds, for `iat`/`exp`. */
+  /** Steps the wall clock alone by `ms` (negative: back). */
+  stepWall(ms: number): void;
+  /** Steps the monotonic source alone by `ms` (negative: back, which a real monotonic clock never does). */
+  stepMonotonic(ms: number): void;
+  /** The wall clock in seconds, for `iat`/`exp`. */
   seconds(): number;
 }
 
 export function createClock(): TestClock {
-  let offset = 0;
-  const now = () => Date.now() + offset;
+  let wall = 0;
+  let steady = 0;
+  const now = () => Date.now() + wall;
   return {
     now,
+    monotonic: () => performance.now() + steady,
     advance(ms) {
-      offset += ms;
+      wall += ms;
+      steady += ms;
+    },
+    stepWall(ms) {
+      wall += ms;
+    },
+    stepMonotonic(ms) {
+      steady += ms;
     },
     seconds: () => Math.floor(now() / 1000),
   };
@@ -57,6 +74,7 @@ export async function startFixture(
     issuer: idp.issuer,
     audience: AUDIENCE,
     now: clock.now,
+    monotonicNow: clock.monotonic,
     ...options.verifier?.(idp),
   });
   return { idp, verifier, clock };

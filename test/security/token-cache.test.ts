@@ -39,6 +39,22 @@ describe("the verified-token cache", () => {
     await expectInvalidToken(fx.verifier.verify(token), ["expired"]);
   });
 
+  it("answers a cached token synchronously on the adapters' fast path, and refuses it there once expired", async () => {
+    const fx = await start();
+    const now = fx.clock.seconds();
+    const token = await fx.idp.sign(goodClaims(fx.idp, { iat: now, exp: now + 60 }, fx.clock.now()));
+    const request = { headers: { authorization: `Bearer ${token}` } };
+    await fx.verifier.authenticate(request);
+    await fx.verifier.authenticate(request);
+    const hit = fx.verifier.authenticateMaybeSync(request);
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect(hit).toEqual(await fx.verifier.authenticate(request));
+    fx.clock.advance(65_000 + 1000);
+    expect(() => fx.verifier.authenticateMaybeSync(request)).toThrow(
+      expect.objectContaining({ status: 401, code: "invalid_token", reason: "expired" }),
+    );
+  });
+
   it("stops serving a cached token once its key has left the JWKS", async () => {
     const fx = await start();
     const token = await fx.idp.sign(goodClaims(fx.idp, { exp: fx.clock.seconds() + 3600 }, fx.clock.now()));

@@ -31,7 +31,12 @@ export type Fault =
   | "not-json"
   | "huge" // a multi-megabyte JWKS
   | "redirect-loop"
-  | "redirect-other-host";
+  | "redirect-other-host"
+  | "status-410"
+  | "status-429" // with `retryAfter` when set
+  | "status-503" // with `retryAfter` when set
+  | "close-kept-alive" // a request on a kept-alive socket gets the socket closed, unanswered
+  | "close-unanswered"; // every request gets its socket closed, unanswered
 
 export interface TestKey {
   kid: string;
@@ -55,6 +60,17 @@ export interface TestIdpOptions {
   extraJwks?: JWK[];
   /** Milliseconds to wait before answering each discovery/JWKS request. */
   delayMs?: number;
+  /** An `Age` header sent with the JWKS (RFC 9111 §5.1). */
+  age?: string;
+}
+
+/** One request as the server saw it. */
+export interface LoggedRequest {
+  path: string;
+  /** `clock()` when the request arrived. */
+  at: number;
+  /** Whether it came on a connection that had carried a request before (keep-alive). */
+  reusedConnection: boolean;
 }
 
 const ALG_PARAMS: Record<Alg, { crv?: string }> = {
@@ -86,11 +102,21 @@ export class TestIdp {
   fault: Fault = null;
   /** Requests seen, by path. */
   readonly hits = new Map<string, number>();
+  /** Every request, in order of arrival. */
+  readonly log: LoggedRequest[] = [];
+  /** The clock the log is stamped with. */
+  clock: () => number = Date.now;
+  /** Sent as `Retry-After` with the status-429 and status-503 faults (seconds or an HTTP-date). */
+  retryAfter: string | undefined;
+  /** TCP connections accepted so far. */
+  connections = 0;
   private readonly sockets = new Set<Socket>();
+  private readonly requestsOnSocket = new WeakMap<Socket, number>();
 
   constructor(readonly options: TestIdpOptions = {}) {
     this.server = createServer((req, res) => this.handle(req, res));
     this.server.on("connection", (socket) => {
+      this.connections++;
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));
     });
@@ -191,6 +217,15 @@ export class TestIdp {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     this.count(path);
+    const seen = this.requestsOnSocket.get(req.socket) ?? 0;
+    this.requestsOnSocket.set(req.socket, seen + 1);
+    this.log.push({ path, at: this.clock(), reusedConnection: seen > 0 });
+    if ((this.fault === "close-kept-alive" && seen > 0) || this.fault === "close-unanswered") {
+      // As a provider (or a proxy in front of it) does when it drops an idle connection just as
+      // the client reuses it: the request is read, then the socket is closed without a byte.
+      req.socket.destroy();
+      return;
+    }
     const delay = this.options.delayMs ?? 0;
     if (delay > 0) setTimeout(() => this.answer(path, res), delay);
     else this.answer(path, res);
@@ -208,6 +243,7 @@ export class TestIdp {
     } else if (path === this.jwksPath) {
       body = this.jwks();
       if (this.options.cacheControl !== undefined) headers["cache-control"] = this.options.cacheControl;
+      if (this.options.age !== undefined) headers.age = this.options.age;
     } else {
       res.writeHead(404, headers).end('{"error":"not_found"}');
       return;
@@ -218,8 +254,21 @@ export class TestIdp {
   private respond(res: ServerResponse, headers: Record<string, string>, json: string, path: string): void {
     switch (this.fault) {
       case null:
+      case "close-kept-alive":
+      case "close-unanswered":
         res.writeHead(200, headers).end(json);
         return;
+      case "status-410":
+        res.writeHead(410, headers).end('{"error":"gone"}');
+        return;
+      case "status-429":
+      case "status-503": {
+        const extra = this.retryAfter === undefined ? {} : { "retry-after": this.retryAfter };
+        res
+          .writeHead(this.fault === "status-429" ? 429 : 503, { ...headers, ...extra })
+          .end('{"error":"slow_down"}');
+        return;
+      }
       case "status-500":
         res.writeHead(500, headers).end('{"error":"server_error"}');
         return;
@@ -259,4 +308,18 @@ export class TestIdp {
 /** Starts a TestIdp; remember to `close()` it. */
 export async function startTestIdp(options: TestIdpOptions = {}): Promise<TestIdp> {
   return new TestIdp(options).start();
+}
+
+/**
+ * A 16384-bit RSA signing key, generated once with OpenSSL and committed (generating one takes minutes):
+ * the largest modulus `maxRsaModulusBits` can allow. Test material only; it protects nothing.
+ */
+export async function load16384BitKey(): Promise<TestKey> {
+  const { readFile } = await import("node:fs/promises");
+  const { importJWK } = await import("jose");
+  const path = new URL("./fixtures/rsa-16384.private.jwk.json", import.meta.url);
+  const jwk = JSON.parse(await readFile(path, "utf8")) as JWK;
+  const privateKey = (await importJWK(jwk, "RS256")) as CryptoKey;
+  const { kty, n, e, kid, alg, use } = jwk;
+  return { kid: kid as string, alg: "RS256", privateKey, publicJwk: { kty, n, e, kid, alg, use } };
 }

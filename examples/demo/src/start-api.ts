@@ -5,6 +5,7 @@
  */
 import { once } from "node:events";
 import { createServer, type RequestListener } from "node:http";
+import { createServer as createHttpsServer, type ServerOptions as TlsOptions } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { VerifierOptions } from "@resource-guard/core";
 
@@ -28,6 +29,7 @@ export function isFramework(name: string): name is Framework {
  *
  * @example
  * const api = await startOrdersApi("koa", { issuer, audience, clockTolerance: 0 });
+ * // over HTTPS, seeing client certificates: startOrdersApi("koa", options, 0, { key, cert, requestCert: true })
  * await fetch(`${api.url}/health`);
  * await api.close();
  */
@@ -35,34 +37,40 @@ export async function startOrdersApi(
   framework: Framework,
   options: VerifierOptions,
   port = 0,
+  tls?: TlsOptions,
 ): Promise<RunningApi> {
   switch (framework) {
     case "express": {
       const { createApp } = await import("../../express/src/app.js");
-      return listen(framework, createApp(options), port);
+      return listen(framework, createApp(options), port, tls);
     }
     case "koa": {
       const { createApp } = await import("../../koa/src/app.js");
-      return listen(framework, createApp(options).callback(), port);
+      return listen(framework, createApp(options).callback(), port, tls);
     }
     case "fastify": {
       const { createApp } = await import("../../fastify/src/app.js");
-      const app = await createApp(options);
+      const app = await createApp(options, tls ? { https: tls } : {});
       await app.listen({ port, host: "127.0.0.1" });
       const address = app.server.address() as AddressInfo;
       return {
         framework,
-        url: `http://127.0.0.1:${address.port}`,
+        url: `${tls ? "https" : "http"}://127.0.0.1:${address.port}`,
         close: () => app.close(),
       };
     }
   }
 }
 
-async function listen(framework: Framework, handler: RequestListener, port: number): Promise<RunningApi> {
-  const server = createServer(handler);
+async function listen(
+  framework: Framework,
+  handler: RequestListener,
+  port: number,
+  tls: TlsOptions | undefined,
+): Promise<RunningApi> {
+  const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   const sockets = new Set<Socket>();
-  server.on("connection", (socket) => {
+  server.on(tls ? "secureConnection" : "connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
@@ -71,7 +79,7 @@ async function listen(framework: Framework, handler: RequestListener, port: numb
   const address = server.address() as AddressInfo;
   return {
     framework,
-    url: `http://127.0.0.1:${address.port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${address.port}`,
     async close() {
       const closed = once(server, "close");
       server.close();

@@ -1,34 +1,78 @@
 /**
  * Runs the Express orders API from environment variables, the way it would be deployed:
  *
- *   ISSUER     the authorization server's issuer identifier (required)
- *   AUDIENCE   the `aud` value tokens must carry for this API (required)
- *   JWKS_URI   where the signing keys are; discovered from ISSUER when unset
- *   PORT       default 3001 (the quick starts use 3000, `pnpm demo --serve` 4000 and 4001);
- *              HOST default 127.0.0.1
+ *   ISSUER        the authorization server's issuer identifier (required)
+ *   AUDIENCE      the `aud` value tokens must carry for this API (required)
+ *   JWKS_URI      where the signing keys are; discovered from ISSUER when unset
+ *   PORT          default 3001 (the quick starts use 3000, `pnpm demo --serve` 4000 and 4001);
+ *                 HOST default 127.0.0.1
+ *   DPOP          `1` accepts DPoP-bound tokens (RFC 9449) besides bearer tokens; `required`: only those
+ *   MTLS          `1` accepts certificate-bound tokens (RFC 8705); `required`: only those
+ *   TLS_KEY, TLS_CERT, TLS_CA   PEM files: serve HTTPS and ask clients for a certificate
+ *   CLIENT_CERT_HEADER          behind a TLS-terminating proxy: the header it puts the client
+ *                               certificate in (RFC 9440 `Client-Cert`); it must strip that header
+ *                               from what clients send
+ *   TRUST_PROXY   Express's `trust proxy` (e.g. `loopback`): whose X-Forwarded-Proto/Host are believed
+ *                 when the DPoP `htu` is compared with the request URL
  *
  * `pnpm --filter example-express start`, or `tsx examples/express/src/server.ts`.
  */
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
 const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3001", HOST = "127.0.0.1" } = process.env;
+const { DPOP, MTLS, TLS_KEY, TLS_CERT, TLS_CA, CLIENT_CERT_HEADER, TRUST_PROXY } = process.env;
 if (!ISSUER || !AUDIENCE) {
   console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
   process.exit(1);
 }
 
-const app = createApp({ issuer: ISSUER, audience: AUDIENCE, ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}) });
-// Express 5 hands a failed listen (port in use…) to the callback.
-const server: Server = app.listen(Number(PORT), HOST, (error?: Error) => {
-  if (error) {
-    console.error(`Cannot listen on ${HOST}:${PORT}: ${error.message}`);
-    process.exit(1);
-  }
-  const { port } = server.address() as AddressInfo;
-  console.log(`orders API (Express) on http://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+const app = createApp({
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}),
+  ...(DPOP ? { dpop: { required: DPOP === "required" } } : {}),
+  ...(MTLS
+    ? {
+        mtls: {
+          required: MTLS === "required",
+          ...(CLIENT_CERT_HEADER ? { certificateHeader: CLIENT_CERT_HEADER } : {}),
+        },
+      }
+    : {}),
 });
+if (TRUST_PROXY) app.set("trust proxy", TRUST_PROXY);
+const tls =
+  TLS_KEY && TLS_CERT
+    ? {
+        key: readFileSync(TLS_KEY),
+        cert: readFileSync(TLS_CERT),
+        ...(TLS_CA ? { ca: readFileSync(TLS_CA) } : {}),
+        // Ask for a client certificate; the token's binding, not a CA chain, decides (RFC 8705 §2.2).
+        requestCert: true,
+        rejectUnauthorized: false,
+      }
+    : undefined;
+const scheme = tls ? "https" : "http";
+const ready = () => {
+  const { port } = server.address() as AddressInfo;
+  console.log(`orders API (Express) on ${scheme}://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+};
+const failed = (error: Error) => {
+  console.error(`Cannot listen on ${HOST}:${PORT}: ${error.message}`);
+  process.exit(1);
+};
+// Express 5 hands a failed listen (port in use…) to the callback; the HTTPS server emits it.
+const server: Server = tls
+  ? createServer(tls, app).listen(Number(PORT), HOST, ready)
+  : app.listen(Number(PORT), HOST, (error?: Error) => {
+      if (error) return failed(error);
+      ready();
+    });
+server.on("error", failed);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

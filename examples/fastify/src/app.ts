@@ -18,6 +18,14 @@ import Fastify, {
 /** Options of the orders API: any `createVerifier` option (`issuer`, `audience`, `jwksUri`…). */
 export type OrdersApiOptions = VerifierOptions;
 
+/** How the Fastify server itself is set up. */
+export interface ServerOptions {
+  /** node:https server options (key, cert, and `requestCert` for client certificates). */
+  https?: import("node:https").ServerOptions;
+  /** Fastify's `trustProxy` (addresses of the proxies whose X-Forwarded-* headers are believed). */
+  trustProxy?: boolean | string | string[];
+}
+
 interface Order {
   id: string;
   item: string;
@@ -39,9 +47,18 @@ const newOrderSchema = {
  * const app = await createApp({ issuer: "http://127.0.0.1:4000", audience: "https://orders.example.com" });
  * await app.listen({ port: 3001, host: "127.0.0.1" });
  */
-export async function createApp(options: OrdersApiOptions): Promise<FastifyInstance> {
+export async function createApp(
+  options: OrdersApiOptions,
+  server: ServerOptions = {},
+): Promise<FastifyInstance> {
   const orders: Order[] = [{ id: "ord_1001", item: "espresso beans", quantity: 2, createdBy: "seed" }];
-  const app = Fastify();
+  // `https` serves TLS (and, with `requestCert`, sees client certificates for mTLS-bound tokens);
+  // `trustProxy` makes request.protocol and request.host follow X-Forwarded-* from that proxy only.
+  // The HTTPS and plain instances differ only in their raw server type, which nothing below uses.
+  const trustProxy = server.trustProxy ?? false;
+  const app = (
+    server.https ? Fastify({ https: server.https, trustProxy }) : Fastify({ trustProxy })
+  ) as FastifyInstance;
   app.setErrorHandler(answerWithJson);
 
   await app.register(resourceGuard, options);

@@ -1,28 +1,68 @@
 /**
  * Runs the Koa orders API from environment variables, the way it would be deployed:
  *
- *   ISSUER     the authorization server's issuer identifier (required)
- *   AUDIENCE   the `aud` value tokens must carry for this API (required)
- *   JWKS_URI   where the signing keys are; discovered from ISSUER when unset
- *   PORT       default 3001 (the quick starts use 3000, `pnpm demo --serve` 4000 and 4001);
- *              HOST default 127.0.0.1
+ *   ISSUER        the authorization server's issuer identifier (required)
+ *   AUDIENCE      the `aud` value tokens must carry for this API (required)
+ *   JWKS_URI      where the signing keys are; discovered from ISSUER when unset
+ *   PORT          default 3001 (the quick starts use 3000, `pnpm demo --serve` 4000 and 4001);
+ *                 HOST default 127.0.0.1
+ *   DPOP          `1` accepts DPoP-bound tokens (RFC 9449) besides bearer tokens; `required`: only those
+ *   MTLS          `1` accepts certificate-bound tokens (RFC 8705); `required`: only those
+ *   TLS_KEY, TLS_CERT, TLS_CA   PEM files: serve HTTPS and ask clients for a certificate
+ *   CLIENT_CERT_HEADER          behind a TLS-terminating proxy: the header it puts the client
+ *                               certificate in (RFC 9440 `Client-Cert`); it must strip that header
+ *                               from what clients send
+ *   TRUST_PROXY   `1` sets Koa's `app.proxy`: X-Forwarded-Proto/Host are believed when the DPoP `htu`
+ *                 is compared with the request URL (only behind a proxy that overwrites them)
  *
  * `pnpm --filter example-koa start`, or `tsx examples/koa/src/server.ts`.
  */
+import { readFileSync } from "node:fs";
+import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
 const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3001", HOST = "127.0.0.1" } = process.env;
+const { DPOP, MTLS, TLS_KEY, TLS_CERT, TLS_CA, CLIENT_CERT_HEADER, TRUST_PROXY } = process.env;
 if (!ISSUER || !AUDIENCE) {
   console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
   process.exit(1);
 }
 
-const app = createApp({ issuer: ISSUER, audience: AUDIENCE, ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}) });
-const server = app.listen(Number(PORT), HOST, () => {
-  const { port } = server.address() as AddressInfo;
-  console.log(`orders API (Koa) on http://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+const app = createApp({
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}),
+  ...(DPOP ? { dpop: { required: DPOP === "required" } } : {}),
+  ...(MTLS
+    ? {
+        mtls: {
+          required: MTLS === "required",
+          ...(CLIENT_CERT_HEADER ? { certificateHeader: CLIENT_CERT_HEADER } : {}),
+        },
+      }
+    : {}),
 });
+app.proxy = TRUST_PROXY === "1";
+const tls =
+  TLS_KEY && TLS_CERT
+    ? {
+        key: readFileSync(TLS_KEY),
+        cert: readFileSync(TLS_CERT),
+        ...(TLS_CA ? { ca: readFileSync(TLS_CA) } : {}),
+        // Ask for a client certificate; the token's binding, not a CA chain, decides (RFC 8705 §2.2).
+        requestCert: true,
+        rejectUnauthorized: false,
+      }
+    : undefined;
+const ready = () => {
+  const { port } = server.address() as AddressInfo;
+  const scheme = tls ? "https" : "http";
+  console.log(`orders API (Koa) on ${scheme}://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+};
+const server = tls
+  ? createServer(tls, app.callback()).listen(Number(PORT), HOST, ready)
+  : app.listen(Number(PORT), HOST, ready);
 server.on("error", (error) => {
   console.error(`Cannot listen on ${HOST}:${PORT}: ${error.message}`);
   process.exit(1);

@@ -1,22 +1,49 @@
 /**
  * createVerifier(): validates the options once, builds one key source per key set, and wires the
- * stages in order: extract → decode → (issuer, header, claims) → find key → verify → scopes. This is
- * the only file that knows that order; each stage is a function of its inputs and the resolved options.
+ * stages in order: extract → decode → (issuer, header, claims) → find key → verify → binding → scopes,
+ * with every failure mapped to a BearerError carrying this verifier's challenges. This is the only file
+ * that knows that order; each stage is a function of its inputs and the resolved options.
+ *
+ * Each step runs synchronously when it can: a cached token, or a token whose keys are cached, is
+ * decided without waiting, and only a key fetch (or a check that needs I/O) makes the path async.
  */
 import { TokenCache } from "./cache/token-cache.js";
-import { InvalidRequestError, InvalidTokenError } from "./errors/bearer-error.js";
+import { createDPoPCheck } from "./dpop/check-proof.js";
+import {
+  type BearerError,
+  InvalidRequestError,
+  InvalidTokenError,
+  MissingCredentialsError,
+} from "./errors/bearer-error.js";
+import type { Scheme } from "./errors/challenge.js";
 import type { KeyRecord } from "./keys/import-key.js";
 import { JwksKeySource, type KeySource, SecretKeySource } from "./keys/key-source.js";
+import { StaticKeySource } from "./keys/static-key-source.js";
+import { createSteadyClock } from "./keys/steady-clock.js";
+import { createMtlsCheck } from "./mtls/check-certificate.js";
+import { isVerificationObserved, type VerificationEvent } from "./observe/channels.js";
+import { observeVerification } from "./observe/observe-verification.js";
 import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
-import { acceptedUntilMs, checkClaims } from "./pipeline/claims.js";
+import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
+import { acceptedUntilMs, checkClaimPredicates, checkClaims, readBinding } from "./pipeline/claims.js";
 import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
-import { findBearerToken, isB64Token } from "./pipeline/extract.js";
+import { findCredentials, isB64Token } from "./pipeline/extract.js";
 import { lookUpKeys } from "./pipeline/key-lookup.js";
 import { toBearerError } from "./pipeline/map-error.js";
-import { assertAnyScope, assertScopes, registerAuthRealm } from "./pipeline/scopes.js";
+import { checkRevocation } from "./pipeline/revocation.js";
+import { assertAnyScope, assertClaims, assertScopes, CHALLENGE_CONTEXT } from "./pipeline/scopes.js";
 import { checkHeader, verifySignature } from "./pipeline/verify.js";
-import type { AuthResult, RequestLike, Verifier, VerifierOptions, VerifierStats } from "./types.js";
+import type {
+  AuthenticateOptions,
+  AuthResult,
+  ClaimCheck,
+  RequestLike,
+  TokenBinding,
+  Verifier,
+  VerifierOptions,
+  VerifierStats,
+} from "./types.js";
 
 /** One key source per distinct key set: issuers sharing a `jwksUri` share its cache and fetches. */
 function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
@@ -27,7 +54,12 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
     timeoutMs: options.timeoutMs,
     maxResponseBytes: options.maxResponseBytes,
     allowInsecureHttp: options.allowInsecureHttp,
+    now: options.now,
+    closeConnection: true,
   };
+  // One steady clock for every key set of this verifier: intervals never follow wall-clock steps.
+  const clock = createSteadyClock(options.monotonicNow);
+  const limits = Object.freeze({ maxRsaModulusBits: options.maxRsaModulusBits });
   for (const issuer of options.issuers.values()) {
     const { keys } = issuer;
     if (keys.kind === "secret") {
@@ -43,6 +75,10 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
       byIssuer.set(issuer.issuer, new SecretKeySource(record));
       continue;
     }
+    if (keys.kind === "static") {
+      byIssuer.set(issuer.issuer, new StaticKeySource(keys.jwks, options.realm, limits));
+      continue;
+    }
     const location = keys.jwksUri ?? `${issuer.issuer}\u0000${keys.metadataUrl ?? ""}`;
     let source = byLocation.get(location);
     if (!source) {
@@ -55,7 +91,8 @@ function createKeySources(options: ResolvedOptions): Map<string, KeySource> {
         maxBackoffMs: options.maxBackoffMs,
         maxStaleMs: options.maxStaleMs,
         freshness: options.keyFreshness,
-        now: options.now,
+        limits,
+        clock,
         realm: options.realm,
         onKeyError: options.onKeyError,
       });
@@ -74,15 +111,11 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-function createAuthResult(token: string, decoded: DecodedToken, issuer: ResolvedIssuer): AuthResult {
-  return Object.freeze({
-    token,
-    header: deepFreeze(decoded.header),
-    claims: deepFreeze(decoded.claims),
-    scopes: Object.freeze(issuer.readScopes(decoded.claims)),
-    issuer: issuer.issuer,
-  });
-}
+/** Either a value now or a promise of it: the verifier's steps stay synchronous while they can. */
+type Eventually<T> = T | Promise<T>;
+
+/** A request as the verifier reads it when only a token was given (`verify(token)`). */
+const NO_REQUEST: RequestLike = Object.freeze({ headers: Object.freeze({}) });
 
 /**
  * Builds a verifier. Options are validated here, once; a mistake throws a TypeError that names the
@@ -95,43 +128,52 @@ function createAuthResult(token: string, decoded: DecodedToken, issuer: Resolved
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveOptions(options);
-  const { realm, now, clockTolerance, issuers, maxTokenLength, rejectDPoPBoundTokens } = resolved;
+  const { realm, challenge, now, clockTolerance, issuers, maxTokenLength, isRevoked } = resolved;
   const sources = createKeySources(resolved);
   const cache = resolved.tokenCache
     ? new TokenCache(resolved.tokenCache.maxEntries, resolved.tokenCache.maxBytes)
     : undefined;
+  const senderChecks: SenderChecks = Object.freeze({
+    dpop: resolved.dpop === undefined ? undefined : createDPoPCheck(resolved.dpop, resolved),
+    mtls: resolved.mtls === undefined ? undefined : createMtlsCheck(resolved.mtls),
+    mtlsRequired: resolved.mtls?.required ?? false,
+    rejectDPoPBoundAsBearer: resolved.rejectDPoPBoundTokens,
+  });
 
-  // `fromRequest`: the token came from a request, so a malformed one that breaks the b64token grammar
-  // is a malformed request (400), not a bad token (RFC 6750 §2.1, §3.1).
-  async function verifyToken(token: string, fromRequest: boolean): Promise<AuthResult> {
-    try {
-      if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
-      if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
-      const nowMs = now();
-      if (cache !== undefined) {
-        const hit = cache.get(token, nowMs);
-        if (hit !== undefined) {
-          hit.source.refreshIfStale(nowMs);
-          return hit.auth;
-        }
-      }
-      const decoded = decodeUntrusted(token, realm);
-      const iss = decoded.claims.iss;
-      // The issuer is matched before anything is fetched: a foreign `iss` causes no network request.
-      const issuer = typeof iss === "string" ? issuers.get(iss) : undefined;
-      if (issuer === undefined)
-        throw new InvalidTokenError(
-          iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
-          realm,
-        );
-      checkHeader(decoded.header, issuer, realm);
-      checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm, rejectDPoPBoundTokens);
-      const source = sources.get(issuer.issuer) as KeySource;
-      let candidates = lookUpKeys(source, decoded.header);
-      if (candidates instanceof Promise) candidates = await candidates;
-      const key = verifySignature(decoded, candidates, realm);
-      const auth = createAuthResult(token, decoded, issuer);
-      registerAuthRealm(auth, realm);
+  function createAuthResult(
+    token: string,
+    decoded: DecodedToken,
+    issuer: ResolvedIssuer,
+    binding: TokenBinding | undefined,
+  ): AuthResult {
+    return Object.freeze({
+      token,
+      header: deepFreeze(decoded.header),
+      claims: deepFreeze(decoded.claims),
+      scopes: Object.freeze(issuer.readScopes(decoded.claims)),
+      issuer: issuer.issuer,
+      scheme: binding?.kind === "dpop" ? "DPoP" : "Bearer",
+      binding,
+      [CHALLENGE_CONTEXT]: challenge,
+    });
+  }
+
+  /**
+   * Verifies the signature with the candidate keys, then runs the user's claim functions on the
+   * verified (and frozen) claims, and admits the result to the cache: claim functions run once per
+   * token, never on a forgery, and never again for a cached hit.
+   */
+  function finish(
+    token: string,
+    decoded: DecodedToken,
+    issuer: ResolvedIssuer,
+    binding: TokenBinding | undefined,
+    source: KeySource,
+    candidates: readonly KeyRecord[],
+  ): Eventually<AuthResult> {
+    const key = verifySignature(decoded, candidates, realm);
+    const auth = createAuthResult(token, decoded, issuer, binding);
+    const admit = (): AuthResult => {
       cache?.set(token, {
         auth,
         untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
@@ -139,22 +181,162 @@ export function createVerifier(options: VerifierOptions): Verifier {
         source,
       });
       return auth;
-    } catch (error) {
-      if (
-        fromRequest &&
-        error instanceof InvalidTokenError &&
-        error.reason === "malformed" &&
-        !isB64Token(token)
-      ) {
-        throw new InvalidRequestError("malformed_token", realm);
+    };
+    if (issuer.claimPredicates.length === 0) return admit();
+    const checked = checkClaimPredicates(auth.claims, issuer, realm, resolved.timeoutMs);
+    return checked instanceof Promise ? checked.then(admit) : admit();
+  }
+
+  /** The token itself, without its sender binding: cache, decode, issuer, header, claims, key, signature. */
+  function verifyToken(token: string, event: VerificationEvent | undefined): Eventually<AuthResult> {
+    if (typeof token !== "string" || token === "") throw new InvalidTokenError("malformed", realm);
+    if (token.length > maxTokenLength) throw new InvalidRequestError("token_too_large", realm);
+    const nowMs = now();
+    if (cache !== undefined) {
+      const hit = cache.get(token, nowMs);
+      if (hit !== undefined) {
+        hit.source.refreshIfStale();
+        if (event !== undefined) event.cached = true;
+        return hit.auth;
       }
-      throw toBearerError(error, realm);
+    }
+    const decoded = decodeUntrusted(token, realm);
+    const iss = decoded.claims.iss;
+    // The issuer is matched before anything is fetched: a foreign `iss` causes no network request.
+    const issuer = typeof iss === "string" ? issuers.get(iss) : undefined;
+    if (issuer === undefined)
+      throw new InvalidTokenError(
+        iss === undefined || typeof iss === "string" ? "issuer" : "claim_type",
+        realm,
+      );
+    if (event !== undefined) event.issuer = issuer.issuer;
+    checkHeader(decoded.header, issuer, realm);
+    checkClaims(decoded.claims, issuer, nowMs, clockTolerance, realm);
+    const binding = readBinding(decoded.claims, realm);
+    const source = sources.get(issuer.issuer) as KeySource;
+    const candidates = lookUpKeys(source, decoded.header);
+    if (candidates instanceof Promise)
+      return candidates.then((keys) => finish(token, decoded, issuer, binding, source, keys));
+    return finish(token, decoded, issuer, binding, source, candidates);
+  }
+
+  /**
+   * Maps anything thrown to the BearerError to answer with, carrying this verifier's challenges, the
+   * scheme the request used and the scopes the route needs. A token from a request that breaks the
+   * b64token grammar is a malformed request (400), not a bad token (RFC 6750 §2.1, §3.1).
+   */
+  function toError(
+    error: unknown,
+    token: string | undefined,
+    scheme: Scheme | undefined,
+    scopes: readonly string[] | undefined,
+  ): BearerError {
+    const mapped =
+      token !== undefined &&
+      error instanceof InvalidTokenError &&
+      error.reason === "malformed" &&
+      typeof token === "string" &&
+      !isB64Token(token)
+        ? new InvalidRequestError("malformed_token", realm)
+        : toBearerError(error, resolved.onError);
+    return mapped.rechallenge(challenge, scheme, scopes);
+  }
+
+  /** The token and its binding; throws or rejects with a BearerError. */
+  function verifyBound(
+    token: string,
+    scheme: Scheme,
+    request: RequestLike,
+    options: AuthenticateOptions<unknown> | undefined,
+    fromRequest: boolean,
+    event: VerificationEvent | undefined,
+  ): Eventually<AuthResult> {
+    if (event !== undefined) event.scheme = scheme;
+    // No closure is made on the synchronous path: a cached token costs no allocation here.
+    try {
+      const verified = verifyToken(token, event);
+      let result =
+        verified instanceof Promise
+          ? verified.then((auth) => checkBinding(auth, scheme, token, request, options, senderChecks))
+          : checkBinding(verified, scheme, token, request, options, senderChecks);
+      if (isRevoked !== undefined) {
+        result =
+          result instanceof Promise
+            ? result.then((auth) => checkRevocation(auth, isRevoked))
+            : checkRevocation(result, isRevoked);
+      }
+      if (!(result instanceof Promise)) return result;
+      return result.then(undefined, (error: unknown) => {
+        throw toError(error, fromRequest ? token : undefined, scheme, options?.scopes);
+      });
+    } catch (error) {
+      throw toError(error, fromRequest ? token : undefined, scheme, options?.scopes);
     }
   }
 
-  return Object.freeze({
+  /** Finds the credentials of a request and verifies them; `undefined` for optional, absent credentials. */
+  function authenticateRequest(
+    request: RequestLike,
+    options: AuthenticateOptions<unknown> | undefined,
+    event: VerificationEvent | undefined,
+  ): Eventually<AuthResult> {
+    let credentials: ReturnType<typeof findCredentials>;
+    try {
+      credentials = findCredentials(request, resolved);
+    } catch (error) {
+      // Optional authentication: no credentials at all pass without a result; bad ones still fail.
+      if (options?.credentialsRequired === false && error instanceof MissingCredentialsError)
+        return undefined as unknown as AuthResult;
+      throw toError(error, undefined, undefined, options?.scopes);
+    }
+    return verifyBound(credentials.token, credentials.scheme, request, options, true, event);
+  }
+
+  /** Runs a verification traced and published on the diagnostics channels (only while anyone listens). */
+  function observed(verification: (event: VerificationEvent) => Eventually<AuthResult>): Promise<AuthResult> {
+    const event: VerificationEvent = {};
+    return observeVerification(event, () => {
+      try {
+        return settle(verification(event));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }) as Promise<AuthResult>;
+  }
+
+  function authenticate<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): Promise<AuthResult> {
+    const like = request as RequestLike;
+    const opts = options as AuthenticateOptions<unknown> | undefined;
+    if (isVerificationObserved()) return observed((event) => authenticateRequest(like, opts, event));
+    let result: Eventually<AuthResult>;
+    try {
+      result = authenticateRequest(like, opts, undefined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  /** A promise of a value that may already be there. */
+  function settle(result: Eventually<AuthResult>): Promise<AuthResult> {
+    return result instanceof Promise ? result : Promise.resolve(result);
+  }
+
+  return Object.freeze<Verifier>({
     realm,
-    verify: (token: string) => verifyToken(token, false),
+    challenge,
+    verify(token: string): Promise<AuthResult> {
+      if (isVerificationObserved())
+        return observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event));
+      try {
+        return settle(verifyBound(token, "Bearer", NO_REQUEST, undefined, false, undefined));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    },
     stats(): VerifierStats {
       return {
         cachedTokens: cache?.size ?? 0,
@@ -162,21 +344,26 @@ export function createVerifier(options: VerifierOptions): Verifier {
         cacheHits: cache?.hits ?? 0,
       };
     },
-    authenticate(request: RequestLike): Promise<AuthResult> {
-      // Not async itself: verify() is the one promise per request.
-      let token: string;
-      try {
-        token = findBearerToken(request, resolved);
-      } catch (error) {
-        return Promise.reject(toBearerError(error, realm));
-      }
-      return verifyToken(token, true);
+    authenticate,
+    authenticateMaybeSync<R extends RequestLike | Request>(
+      request: R,
+      options?: AuthenticateOptions<R>,
+    ): Eventually<AuthResult> {
+      if (isVerificationObserved()) return authenticate(request, options);
+      return authenticateRequest(
+        request as RequestLike,
+        options as AuthenticateOptions<unknown> | undefined,
+        undefined,
+      );
     },
     assertScopes(auth: AuthResult, scopes: readonly string[]): void {
-      assertScopes(auth, scopes);
+      assertScopes(auth, scopes, challenge);
     },
     assertAnyScope(auth: AuthResult, scopes: readonly string[]): void {
-      assertAnyScope(auth, scopes);
+      assertAnyScope(auth, scopes, challenge);
+    },
+    assertClaims(auth: AuthResult, check: ClaimCheck): void {
+      assertClaims(auth, check, challenge);
     },
     async warmup(): Promise<void> {
       const failures: string[] = [];
@@ -187,8 +374,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
           try {
             await source.warmup();
           } catch (error) {
-            const reason = error instanceof Error && "reason" in error ? String(error.reason) : String(error);
-            failures.push(`issuer "${issuer}": ${reason}`);
+            const { reason, detail } = (error ?? {}) as { reason?: unknown; detail?: unknown };
+            const text = typeof detail === "string" ? `${String(reason)}: ${detail}` : String(error);
+            failures.push(`issuer "${issuer}": ${text}`);
           }
         }),
       );

@@ -4,31 +4,75 @@
  */
 export { createVerifier } from "./create-verifier.js";
 export {
+  createMemoryReplayStore,
+  DEFAULT_REPLAY_STORE_ENTRIES,
+  type MemoryReplayStore,
+  type MemoryReplayStoreOptions,
+} from "./dpop/memory-replay-store.js";
+export {
   BearerError,
   type BearerErrorCode,
+  type ChallengeSource,
+  INVALID_DPOP_PROOF_DESCRIPTIONS,
   INVALID_REQUEST_DESCRIPTIONS,
   INVALID_TOKEN_DESCRIPTIONS,
   InsufficientScopeError,
+  InternalVerifierError,
+  IntrospectionUnavailableError,
+  InvalidDPoPProofError,
+  type InvalidDPoPProofReason,
   InvalidRequestError,
   type InvalidRequestReason,
   InvalidTokenError,
   type InvalidTokenReason,
   KeysUnavailableError,
   MissingCredentialsError,
+  ServiceUnavailableError,
+  StoreUnavailableError,
+  UseDPoPNonceError,
 } from "./errors/bearer-error.js";
-export { formatChallenge } from "./errors/challenge.js";
+export {
+  type ChallengeContext,
+  type ChallengeError,
+  type ChallengeParams,
+  formatChallenge,
+  formatChallenges,
+  type Scheme,
+} from "./errors/challenge.js";
+export { certificateThumbprint } from "./mtls/check-certificate.js";
+export {
+  CHANNEL_NAMES,
+  type KeySetEvent,
+  type KeySetEventType,
+  type VerificationEvent,
+  type VerificationOutcome,
+} from "./observe/channels.js";
 export { VERIFIER_OPTION_NAMES } from "./options/resolve-options.js";
+export {
+  anonymousContextOf,
+  createGuard,
+  type GuardKind,
+  markAnonymous,
+  type RouteGuard,
+  type ScopeArgs,
+} from "./pipeline/guards.js";
+export { isCorsPreflight, peerCertificateOf } from "./pipeline/request.js";
 export { assertAnyScope, assertClaims, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export * from "./presets/index.js";
 export { resolveVerifier } from "./resolve-verifier.js";
 export { type ErrorResponse, type ErrorResponseBody, toErrorResponse } from "./responses/error-response.js";
 export type {
   Audience,
+  AuthenticateOptions,
   AuthResult,
   ClaimCheck,
   ClaimPrimitive,
   ClaimRule,
+  ClientCertificate,
+  DPoPNonceOptions,
+  DPoPOptions,
   FetchLike,
+  InternalErrorEvent,
   IssuerOptions,
   IssuerSettings,
   IssuerWithAudience,
@@ -37,10 +81,13 @@ export type {
   JwsAlgorithm,
   KeyErrorEvent,
   KeyFreshness,
+  MtlsOptions,
+  ReplayStore,
   RequestLike,
   ScopeClaim,
   ScopeReader,
   SymmetricSecret,
+  TokenBinding,
   TokenCacheOptions,
   Verifier,
   VerifierOptions,

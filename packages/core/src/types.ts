@@ -2,7 +2,8 @@
  * The public shapes of @resource-guard/core: what callers pass in and what a verification returns.
  * No logic lives here.
  */
-import type { KeyObject } from "node:crypto";
+import type { KeyObject, X509Certificate } from "node:crypto";
+import type { ChallengeContext } from "./errors/challenge.js";
 
 /** The protected header of a verified JWS, as the issuer sent it. */
 export interface JWTHeader {
@@ -37,29 +38,84 @@ export interface AuthResult {
   readonly scopes: readonly string[];
   /** The configured issuer that accepted the token (equals `claims.iss`). */
   readonly issuer: string;
+  /** The authorization scheme the token was presented with: `DPoP` for DPoP-bound tokens (RFC 9449). */
+  readonly scheme: "Bearer" | "DPoP";
+  /** What binds the token to its sender (RFC 9449 `cnf.jkt`, RFC 8705 `cnf["x5t#S256"]`), if anything. */
+  readonly binding?: TokenBinding | undefined;
+  /** True when the token is opaque and its claims are the introspection response (RFC 7662). */
+  readonly introspected?: true;
+  /**
+   * Headers to send with the successful answer (a fresh `DPoP-Nonce`, RFC 9449 §8.2). Adapters set
+   * them on the response; absent when there are none.
+   */
+  readonly responseHeaders?: Readonly<Record<string, string>>;
 }
+
+/** What binds a token to its sender. */
+export type TokenBinding =
+  | { readonly kind: "dpop"; readonly jkt: string }
+  | { readonly kind: "mtls"; readonly x5t: string };
+
+/** A TLS client certificate as adapters hand it over: DER bytes or a parsed certificate. */
+export type ClientCertificate = Uint8Array | X509Certificate;
 
 /**
  * The parts of an HTTP request that bearer extraction reads (RFC 6750 §2). Adapters build this from
  * their framework's request; `query` and `body` are already-parsed objects.
  */
 export interface RequestLike {
-  headers: Record<string, string | string[] | undefined>;
+  /** Node's header object (lower-case names) or a Fetch API `Headers`. */
+  headers: Record<string, string | string[] | undefined> | Headers;
+  /** The HTTP method; DPoP proofs are checked against it (RFC 9449 `htm`). */
   method?: string;
   /**
    * The request target (`/orders?access_token=…`). When present, the query method reads the
    * `access_token` parameter from it rather than from `query`, so every framework's query parser
-   * (Express 4's `qs` turns `access_token[x]=` into an object) gives the same answer.
+   * (Express 4's `qs` turns `access_token[x]=` into an object) gives the same answer. An absolute URL
+   * (`https://api.example.com/orders`, as a Fetch `Request` has) also serves as `absoluteUrl`.
    */
   url?: string;
   query?: Record<string, unknown> | URLSearchParams | null;
   body?: unknown;
+  /**
+   * The absolute URL of the request (scheme, host, the full original path with any mount prefix,
+   * query) as the framework reconstructs it under its own trust-proxy setting. Needed for DPoP `htu`.
+   * Core never reads forwarding headers itself.
+   */
+  absoluteUrl?: string;
+  /** The TLS client certificate of the connection (RFC 8705), when there is one. */
+  clientCertificate?: ClientCertificate;
+}
+
+/**
+ * How `authenticate` reads a framework's request, and what the route needs. Adapters build one of
+ * these once per middleware, so reading the URL or the certificate costs nothing unless a check needs it.
+ */
+export interface AuthenticateOptions<R = RequestLike> {
+  /**
+   * The scopes the route requires, when known before the token is checked: a 401 then carries them
+   * in its `scope` parameter (RFC 9728, the MCP authorization spec's step-up), and a 403 always does.
+   */
+  scopes?: readonly string[];
+  /** Returns the request's absolute URL; called only when a check needs it (DPoP `htu`). */
+  absoluteUrl?: (request: R) => string | undefined;
+  /** Returns the TLS client certificate; called only when a token is certificate-bound or mTLS is required. */
+  clientCertificate?: (request: R) => ClientCertificate | undefined;
+  /**
+   * `false`: a request without any credentials passes, and `authenticate` resolves `undefined`; a
+   * request with credentials is verified as usual, so bad credentials still fail. Default true.
+   */
+  credentialsRequired?: boolean;
 }
 
 /** What adapters accept: verifier options, or `{ verifier }` to share one verifier (and its caches). */
 export type VerifierOrOptions = VerifierOptions | { verifier: Verifier };
 
-/** A claim predicate for `assertClaims` and the adapters' `requireClaims`: return true to accept. */
+/**
+ * A claim predicate for `assertClaims` and the adapters' `requireClaims`: return true to accept. It
+ * must be synchronous (an `async` function is refused where the guard is built; a returned promise is
+ * answered 500). For a check that needs I/O, use a `requiredClaims` function, which may be async.
+ */
 export type ClaimCheck = (claims: Readonly<JWTPayload>, auth: AuthResult) => boolean;
 
 /** A claim value that a rule compares against. */
@@ -70,14 +126,17 @@ export type ClaimPrimitive = string | number | boolean;
  * - `true`: the claim must be present;
  * - a value: the claim must equal it; an array of values: the claim must equal one of them;
  * - `{ includes }`: the claim (a string or an array) must include that value, or every listed value;
- * - a function: receives the claim's value (maybe `undefined`) and all claims, returns `true` to accept.
+ * - a function: receives the claim's value (maybe `undefined`) and all claims, returns `true` (or a
+ *   promise of `true`) to accept. Functions run only after the signature has verified, once per token
+ *   (a token served from the verified-token cache does not run them again). A function that throws
+ *   refuses the token (401); a promise that rejects, or does not settle within `timeoutMs`, is 503.
  */
 export type ClaimRule =
   | true
   | ClaimPrimitive
   | readonly ClaimPrimitive[]
   | { readonly includes: ClaimPrimitive | readonly ClaimPrimitive[] }
-  | ((value: unknown, claims: Readonly<JWTPayload>) => boolean);
+  | ((value: unknown, claims: Readonly<JWTPayload>) => boolean | PromiseLike<boolean>);
 
 /**
  * Where scopes are read from. A string names a claim; when the claims have no member of that exact
@@ -136,8 +195,13 @@ export interface IssuerSettings {
   typ?: string;
   /** Reject tokens whose `iat` is older than this many seconds (`iat` becomes required). */
   maxTokenAge?: number;
-  /** A shared secret for HS256/384/512. An issuer has either a secret or a key set, never both. */
+  /** A shared secret for HS256/384/512. An issuer has exactly one key source: this, `jwks` or a URL. */
   secret?: SymmetricSecret;
+  /**
+   * The issuer's public keys given here instead of fetched: a JWK Set, a PEM public key or certificate,
+   * or an array of PEM texts. Nothing is fetched for such an issuer (air-gapped deployments, unit tests).
+   */
+  jwks?: { keys: readonly object[] } | string | readonly string[];
 }
 
 /** One entry of `issuers`: an issuer with its own settings. */
@@ -204,12 +268,39 @@ export interface VerifierSettings extends IssuerSettings {
   tokenCache?: TokenCacheOptions | false;
   /** Reject DPoP-bound tokens (`cnf.jkt`) presented with the Bearer scheme (RFC 9449 §7.1). Default true. */
   rejectDPoPBoundTokens?: boolean;
+  /** Accept DPoP-bound tokens with their proofs (RFC 9449). Off unless given; `{}` takes every default. */
+  dpop?: DPoPOptions;
+  /** Accept certificate-bound tokens (RFC 8705): how the client certificate is found, and whether it is required. */
+  mtls?: MtlsOptions;
   /** Replace the `fetch` used for discovery and JWKS. */
   fetch?: FetchLike;
-  /** The clock, in milliseconds since the epoch. For tests. */
+  /** The wall clock for token claims (`exp`, `nbf`, `iat`), in milliseconds since the epoch. For tests. */
   now?: () => number;
-  /** Called when a key fetch fails or a key set cannot be used; for logs. Never receives token data. */
+  /**
+   * Called on every request with a verified token (after its binding): resolve `true` for a revoked
+   * token (401 `invalid_token`, "The token has been revoked"), `false` otherwise. A hook that throws or
+   * rejects is answered 503 with `Retry-After`. Not cached: a revocation takes effect at once.
+   */
+  isRevoked?: (auth: AuthResult) => boolean | Promise<boolean>;
+  /**
+   * The key layer's clock (backoff, unknown-`kid` cooldown, key freshness, stale limit), in
+   * milliseconds from any origin. Default `performance.now()`, which never steps with the wall clock.
+   * A test hook: move it together with `now` to move time for both. Readings that go back are held.
+   */
+  monotonicNow?: () => number;
+  /** Largest RSA modulus accepted in a JWKS, in bits. Default 8192; at most 16384. Larger keys are refused and reported. */
+  maxRsaModulusBits?: number;
+  /**
+   * Called when a key fetch fails or a key in a key set is refused; for logs. Never receives token
+   * data. A hook that throws is ignored.
+   */
   onKeyError?: (event: KeyErrorEvent) => void;
+  /**
+   * Called with an unexpected exception inside verification (a bug, or a user function such as
+   * `scopeClaims` that threw), which is answered 500 `InternalVerifierError`. The exception is passed
+   * as thrown: log it with care. A hook that throws is ignored.
+   */
+  onError?: (event: InternalErrorEvent) => void;
 }
 
 /** An `issuers` entry that names its own audience. */
@@ -236,25 +327,112 @@ export type VerifierOptions = VerifierSettings &
     | (({ issuer: string | readonly string[] } | { issuers: readonly IssuerOptions[] }) & ResourceAsAudience)
   );
 
+/**
+ * The DPoP replay store (RFC 9449 §11.1): one atomic "first use of this key until this time?" call,
+ * so a Redis `SET key 1 NX PXAT expiresAtMs` (or `PX`) implements it. Returns (or resolves to) `true` when the
+ * key was not there and is now stored until `expiresAtMs`, `false` when it was already there. Keys are
+ * short hashes, never a raw `jti`. Throwing, rejecting or answering anything but a boolean makes the
+ * request 503; a proof is never accepted unchecked.
+ */
+export interface ReplayStore {
+  add(key: string, expiresAtMs: number): boolean | Promise<boolean>;
+}
+
+/** Server-provided nonces (RFC 9449 §8, §9), stateless: an HMAC over a time step under a shared secret. */
+export interface DPoPNonceOptions {
+  /**
+   * The secret nonces are made with, at least 32 bytes. Every instance of a fleet given the same secret
+   * accepts the others' nonces. Default: a random secret per verifier (one instance only).
+   */
+  secret?: string | Uint8Array;
+  /** Several secrets for rotation: nonces are made with the first and accepted under any of them. */
+  secrets?: readonly (string | Uint8Array)[];
+  /** Length of a time step; a nonce is accepted in its step and the next one. Default 60000. */
+  lifetimeMs?: number;
+}
+
+/** Options of RFC 9449 DPoP. */
+export interface DPoPOptions {
+  /** `true`: only DPoP is accepted (Bearer credentials get a DPoP challenge). Default false. */
+  required?: boolean;
+  /** Proof algorithms accepted, asymmetric only. Default: every asymmetric algorithm. */
+  algorithms?: readonly string[];
+  /** Require server-provided nonces: `true` or `{ secret, lifetimeMs }`. Default false. */
+  nonce?: boolean | DPoPNonceOptions;
+  /** Where used proofs are remembered. Default: in memory, bounded (see `createMemoryReplayStore`). */
+  replayStore?: ReplayStore;
+  /** How old a proof's `iat` may be, in seconds (plus `clockTolerance`). Default 60. */
+  iatWindowSeconds?: number;
+  /** A replay store call that takes longer has failed (503). Default 1000. */
+  storeTimeoutMs?: number;
+}
+
+/** Options of RFC 8705 certificate-bound tokens. */
+export interface MtlsOptions {
+  /** `true`: every token must be certificate-bound. Default false. */
+  required?: boolean;
+  /**
+   * The request header a TLS-terminating proxy puts the client certificate in (RFC 9440 `Client-Cert`
+   * form). Only when set is a header read, and then only it: the proxy must remove that header from
+   * what clients send. Default: the certificate of the TLS connection.
+   */
+  certificateHeader?: string;
+}
+
+/** What `onKeyError` receives: which key set, which URL, a reason code and a sentence for logs. */
 export interface KeyErrorEvent {
   issuer: string;
+  /** The URL that failed (a metadata location when discovery failed, else the JWKS). */
   url: string | undefined;
+  /** A code: `jwks_timeout`, `jwks_http_status`, `discovery_issuer_mismatch`, `key_rsa_exponent`… */
   reason: string;
+  /** The same, in words, with the URL and status. */
+  detail: string;
+  /** The `kid` of the key concerned, for a refused key. */
+  kid?: string | undefined;
+}
+
+/** What `onError` receives. */
+export interface InternalErrorEvent {
+  /** Always `internal_error` today. */
+  reason: string;
+  /** The exception as thrown. */
+  error: unknown;
 }
 
 export interface Verifier {
   /** Verifies a raw compact JWT. Rejects with a BearerError. */
   verify(token: string): Promise<AuthResult>;
-  /** Finds the bearer token in a request (RFC 6750 §2) and verifies it. */
-  authenticate(request: RequestLike): Promise<AuthResult>;
+  /**
+   * Finds the token in a request (RFC 6750 §2, RFC 9449 §7) and verifies it, with its sender binding.
+   * Takes a RequestLike or a Fetch API `Request` as is.
+   */
+  authenticate<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): Promise<AuthResult>;
+  /**
+   * `authenticate` for adapters on the hot path: answers synchronously when it can (a cached token, or
+   * keys already cached), with no promise made: returns the AuthResult (or `undefined` with
+   * `credentialsRequired: false` and no credentials), or a Promise when a fetch or an asynchronous
+   * check is needed. Throws the BearerError synchronously when the failure is known synchronously.
+   */
+  authenticateMaybeSync<R extends RequestLike | Request>(
+    request: R,
+    options?: AuthenticateOptions<R>,
+  ): AuthResult | Promise<AuthResult>;
   /** Throws InsufficientScopeError (403) unless `auth` holds every one of `scopes`. */
   assertScopes(auth: AuthResult, scopes: readonly string[]): void;
   /** Throws InsufficientScopeError (403) unless `auth` holds at least one of `scopes`. */
   assertAnyScope(auth: AuthResult, scopes: readonly string[]): void;
+  /** Throws InvalidTokenError (401 `claim_rule`) unless `check` returns true for the claims. */
+  assertClaims(auth: AuthResult, check: ClaimCheck): void;
   /** Fetches every issuer's keys now; rejects with a descriptive Error when one cannot be had. */
   warmup(): Promise<void>;
   /** The realm this verifier's challenges carry (adapters need it to build a 401 of their own). */
   readonly realm: string | undefined;
+  /** What every challenge of this verifier offers: realm, `resource_metadata`, the schemes. */
+  readonly challenge: ChallengeContext;
   /** Counters for monitoring: what the verified-token cache holds and how often it answered. */
   stats(): VerifierStats;
 }

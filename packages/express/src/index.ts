@@ -11,13 +11,17 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import {
+  type AuthenticateOptions,
   type AuthResult,
-  assertAnyScope,
-  assertClaims,
-  assertScopes,
+  anonymousContextOf,
   type ClaimCheck,
-  parseRequiredScopes,
+  createGuard,
+  isCorsPreflight,
+  markAnonymous,
+  peerCertificateOf,
+  type RouteGuard,
   resolveVerifier,
+  type ScopeArgs,
   type VerifierOrOptions,
 } from "@resource-guard/core";
 
@@ -30,8 +34,12 @@ declare global {
   }
 }
 
-/** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOrOptions;
+/**
+ * Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one; and
+ * `credentialsRequired: false` to let requests without credentials through with `req.auth` unset
+ * (requests with bad credentials still fail).
+ */
+export type BearerAuthOptions = VerifierOrOptions & { credentialsRequired?: boolean };
 
 /** The request as this middleware sees it; Express's `Request` fits it in Express 4 and 5. */
 export interface AuthRequest extends IncomingMessage {
@@ -39,40 +47,86 @@ export interface AuthRequest extends IncomingMessage {
   body?: unknown;
 }
 
+/** The parts of Express's request (4 and 5) the absolute URL is built from. */
+interface ExpressRequestParts {
+  protocol?: string;
+  originalUrl?: string;
+  app?: { get(name: string): unknown };
+}
+
+/**
+ * The absolute URL as Express reconstructs it under its `trust proxy` setting: `req.protocol`, the host
+ * as Express 5's `req.host` takes it (X-Forwarded-Host only from a trusted proxy, else Host, port kept;
+ * Express 4's `req.host` drops the port, so the rule is applied here for both), and `req.originalUrl`,
+ * which keeps a router's mount path.
+ */
+function absoluteUrl(req: AuthRequest): string | undefined {
+  const parts = req as AuthRequest & ExpressRequestParts;
+  const trust = parts.app?.get("trust proxy fn") as
+    | ((address: string | undefined, hop: number) => boolean)
+    | undefined;
+  let host = req.headers["x-forwarded-host"];
+  if (typeof host === "string" && host !== "" && trust?.(req.socket?.remoteAddress, 0) === true) {
+    const comma = host.indexOf(",");
+    if (comma !== -1) host = host.slice(0, comma).trimEnd();
+  } else host = req.headers.host;
+  if (typeof host !== "string" || host === "") return undefined;
+  return `${parts.protocol ?? "http"}://${host}${parts.originalUrl ?? req.url ?? "/"}`;
+}
+
+const READERS: AuthenticateOptions<AuthRequest> = Object.freeze({
+  absoluteUrl,
+  clientCertificate: (req: AuthRequest) => peerCertificateOf(req.socket),
+});
+
 /** An Express middleware (structural, so it does not tie our types to one `@types/express` major). */
 export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
-
-/** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
-export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
 
 /**
  * Verifies the bearer token of every request and sets `req.auth`; failures go to `next(err)`.
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = resolveVerifier(options, "bearerAuth()");
-  return (req, _res, next) => {
-    // Express 4 never catches a rejected promise, so the rejection is handed to next() here. Core
-    // reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
-    verifier.authenticate(req).then(
-      (auth) => {
-        req.auth = auth;
-        next();
-      },
+  const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
+  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
+  const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
+  // Hands the result on: the synchronous path (a cached token) makes no promise and no closure.
+  const accept = (
+    req: AuthRequest,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+    auth: AuthResult | undefined,
+  ) => {
+    req.auth = auth;
+    if (auth === undefined) markAnonymous(req, verifier.challenge);
+    else if (auth.responseHeaders !== undefined)
+      for (const [name, value] of Object.entries(auth.responseHeaders)) res.setHeader(name, value);
+    next();
+  };
+  return (req, res, next) => {
+    if (isCorsPreflight(req)) return next();
+    // Core reads the query from `req.url`, so Express 4's qs and Express 5's parser answer alike.
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = verifier.authenticateMaybeSync(req, readers);
+    } catch (err) {
+      return next(err);
+    }
+    if (!(result instanceof Promise)) return accept(req, res, next, result);
+    // Express 4 never catches a rejected promise, so the rejection is handed to next() here.
+    result.then(
+      (auth) => accept(req, res, next, auth),
       (err: unknown) => next(err),
     );
   };
 }
 
-function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware {
+const NO_AUTH = "req.auth; add app.use(bearerAuth(options)) before this route";
+
+function guard(built: RouteGuard): AuthMiddleware {
   return (req, _res, next) => {
     try {
-      if (req.auth === undefined) {
-        throw new Error(
-          `resource-guard: ${what}() found no req.auth; add app.use(bearerAuth(options)) before this route`,
-        );
-      }
-      check(req.auth);
+      built.check(req.auth, NO_AUTH, anonymousContextOf(req));
       next();
     } catch (err) {
       next(err);
@@ -85,8 +139,7 @@ function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware 
  * @example app.get("/orders", requireScopes("orders:read"), handler);
  */
 export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(scopes, "requireScopes");
-  return guard("requireScopes", (auth) => assertScopes(auth, required));
+  return guard(createGuard("requireScopes", scopes));
 }
 
 /**
@@ -94,8 +147,7 @@ export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
  * @example app.get("/orders", requireAnyScope("orders:read", "orders:admin"), handler);
  */
 export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(scopes, "requireAnyScope");
-  return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
+  return guard(createGuard("requireAnyScope", scopes));
 }
 
 /**
@@ -104,11 +156,9 @@ export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
  * @example app.get("/acme", requireClaims((claims) => claims.tenant === "acme"), handler);
  */
 export function requireClaims(check: ClaimCheck): AuthMiddleware {
-  if (typeof check !== "function")
-    throw new TypeError("resource-guard: requireClaims() needs a predicate function");
-  return guard("requireClaims", (auth) => assertClaims(auth, check));
+  return guard(createGuard("requireClaims", [check]));
 }
 
-export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";
+export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";
 export { type ErrorMiddleware, errorHandler } from "./error-handler.js";
 export { getAuth } from "./get-auth.js";

@@ -4,6 +4,7 @@
  */
 import { once } from "node:events";
 import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { VerifierOptions } from "@resource-guard/core";
 import { bearerAuth, requireAnyScope, requireScopes } from "@resource-guard/express";
@@ -17,6 +18,7 @@ import {
   ORDERS_SCOPES,
   ROUTES,
   STATUS_TEXT,
+  type TlsServerOptions,
 } from "../../../test/conformance/harness.js";
 import { quietExpectedErrors } from "../../../test/support/quiet-expected-errors.js";
 
@@ -40,12 +42,17 @@ export function createApp(major: ExpressMajor): App {
   return app;
 }
 
-/** Listens on 127.0.0.1, port 0. */
-export async function listen(app: App): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = app.listen(0, "127.0.0.1");
+/** Listens on 127.0.0.1, port 0; over HTTPS with `tls`. */
+export async function listen(
+  app: App,
+  tls?: TlsServerOptions,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = tls
+    ? createHttpsServer(tls, app).listen(0, "127.0.0.1")
+    : app.listen(0, "127.0.0.1");
   await once(server, "listening");
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -61,7 +68,7 @@ export function finalhandlerBody(status: number): string {
 export function expressHarness(major: ExpressMajor): Harness {
   return {
     name: `express ${major}`,
-    async start(options: VerifierOptions) {
+    async start(options: VerifierOptions, tls?: TlsServerOptions) {
       const app = createApp(major);
       app.get(ROUTES.health, (req, res) => {
         res.json({ route: ROUTES.health, authenticated: req.auth !== undefined });
@@ -74,7 +81,7 @@ export function expressHarness(major: ExpressMajor): Harness {
       app.get(ROUTES.orders, requireScopes(...ORDERS_SCOPES), echo);
       app.get(ROUTES.both, requireScopes([...BOTH_SCOPES]), echo);
       app.get(ROUTES.any, requireAnyScope(...ANY_SCOPES), echo);
-      return listen(app);
+      return listen(app, tls);
     },
     expectErrorBody(body, contentType, expected) {
       expect(contentType).toBe("text/html; charset=utf-8");

@@ -2,7 +2,7 @@
  * Type tests: `req.auth` is typed through the global Express.Request augmentation, and the
  * middleware fits `app.use` / `app.get` of both @types/express 5 and 4 without casts.
  */
-import type { AuthResult } from "@resource-guard/core";
+import type { AuthResult, TokenBinding } from "@resource-guard/core";
 import {
   bearerAuth,
   errorHandler,
@@ -61,6 +61,29 @@ describe("express types", () => {
       res.json(getAuth(req).claims.sub);
     });
     app4.use(errorHandler());
+  });
+
+  it("types auth.scheme, auth.binding and the DPoP and mTLS options", () => {
+    const app = express5();
+    app.use(
+      bearerAuth({
+        ...options,
+        dpop: { required: false, algorithms: ["ES256"], nonce: { secret: "s".repeat(32) } },
+        mtls: { required: true, certificateHeader: "client-cert" },
+      }),
+    );
+    app.get("/orders", (req) => {
+      expectTypeOf(req.auth?.scheme).toEqualTypeOf<"Bearer" | "DPoP" | undefined>();
+      expectTypeOf(req.auth?.binding).toEqualTypeOf<TokenBinding | undefined>();
+      const binding = req.auth?.binding;
+      if (binding?.kind === "dpop") expectTypeOf(binding.jkt).toEqualTypeOf<string>();
+      if (binding?.kind === "mtls") expectTypeOf(binding.x5t).toEqualTypeOf<string>();
+      expectTypeOf(req.auth?.responseHeaders).toEqualTypeOf<Readonly<Record<string, string>> | undefined>();
+    });
+    // @ts-expect-error nonce is false, true or { secret, secrets, lifetimeMs }
+    bearerAuth({ ...options, dpop: { nonce: "yes" } });
+    // @ts-expect-error the replay store has add(key, expiresAtMs)
+    bearerAuth({ ...options, dpop: { replayStore: { set: () => true } } });
   });
 
   it("types the arguments", () => {

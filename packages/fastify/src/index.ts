@@ -9,24 +9,30 @@
  * context and its children, and not sibling contexts. A route opts out with `config: { auth: false }`.
  */
 import {
+  type AuthenticateOptions,
   type AuthResult,
-  assertAnyScope,
-  assertClaims,
-  assertScopes,
+  anonymousContextOf,
   type ClaimCheck,
-  parseRequiredScopes,
+  createGuard,
+  isCorsPreflight,
+  markAnonymous,
+  peerCertificateOf,
+  type RequestLike,
+  type RouteGuard,
   resolveVerifier,
+  type ScopeArgs,
   type VerifierOrOptions,
 } from "@resource-guard/core";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { claimContext } from "./registration.js";
 
-/** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
-export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
-
-/** A preHandler built by `app.requireScopes` and its siblings. */
-export type AuthPreHandler = (request: FastifyRequest) => Promise<void>;
+/** A preHandler built by `app.requireScopes` and its siblings (callback style: no promise per request). */
+export type AuthPreHandler = (
+  request: FastifyRequest,
+  reply: FastifyReply,
+  done: (err?: Error) => void,
+) => void;
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -54,10 +60,22 @@ export type ResourceGuardOptions = VerifierOrOptions & {
    * when `allowFormBodyToken` is set, because a form-body token (RFC 6750 §2.2) needs the parsed body.
    */
   hook?: "onRequest" | "preValidation";
+  /** `false` lets requests without credentials through with `request.auth` null (bad credentials still fail). */
+  credentialsRequired?: boolean;
 };
 
 // Options Fastify itself reads from `register(plugin, opts)`; core would refuse them as unknown.
 const FASTIFY_OPTION_NAMES = new Set(["prefix", "logLevel", "logSerializers"]);
+
+// Fastify 5's `request.host` keeps the port; Fastify 4 has no `host`, and its `hostname` keeps the port.
+// Both honour the `trustProxy` setting; `request.url` is the full URL, prefixes included.
+const READERS: AuthenticateOptions<FastifyRequest> = Object.freeze({
+  absoluteUrl: (request: FastifyRequest) => {
+    const host = (request as { host?: string }).host ?? request.hostname;
+    return host ? `${request.protocol}://${host}${request.url}` : undefined;
+  },
+  clientCertificate: (request: FastifyRequest) => peerCertificateOf(request.raw.socket),
+});
 
 // Fastify 5 (and 4.10+) expose the route config on routeOptions; older 4.x only on context.
 function authDisabled(request: FastifyRequest): boolean {
@@ -67,7 +85,7 @@ function authDisabled(request: FastifyRequest): boolean {
 }
 
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
-  const { hook: named, ...rest } = options;
+  const { hook: named, credentialsRequired, ...rest } = options;
   const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
   claimContext(app);
   const verifier = resolveVerifier(own as VerifierOrOptions, "register(resourceGuard)");
@@ -78,36 +96,53 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 
   // null, never an object: a decorated object would be shared by every request.
   app.decorateRequest("auth", null);
-  app.addHook(hook, async (request: FastifyRequest) => {
-    if (authDisabled(request)) return;
+  const readers = (
+    credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS
+  ) as AuthenticateOptions<RequestLike>;
+  const accept = (request: FastifyRequest, reply: FastifyReply, auth: AuthResult | undefined) => {
+    if (auth === undefined) return markAnonymous(request, verifier.challenge);
+    request.auth = auth;
+    if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
+  };
+  // A callback-style hook: a cached token is handed on synchronously, with no promise at all.
+  app.addHook(hook, (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (authDisabled(request) || isCorsPreflight(request as unknown as RequestLike)) return done();
     // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
-    const { headers, method, url, body } = request;
-    request.auth = await verifier.authenticate({ headers, method, url, body });
+    let result: AuthResult | Promise<AuthResult>;
+    try {
+      result = verifier.authenticateMaybeSync(request as unknown as RequestLike, readers);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (auth) => {
+          accept(request, reply, auth);
+          done();
+        },
+        (err: Error) => done(err),
+      );
+      return;
+    }
+    accept(request, reply, result);
+    done();
   });
 
+  const NO_AUTH =
+    "request.auth; the route has config.auth false or the plugin is not registered in its context";
   const guard =
-    (what: string, check: (auth: AuthResult) => void): AuthPreHandler =>
-    async (request) => {
-      if (!request.auth) {
-        throw new Error(
-          `resource-guard: ${what}() found no request.auth; the route has config.auth false or the plugin is not registered in its context`,
-        );
+    (built: RouteGuard): AuthPreHandler =>
+    (request, _reply, done) => {
+      try {
+        built.check(request.auth, NO_AUTH, anonymousContextOf(request));
+      } catch (err) {
+        return done(err as Error);
       }
-      check(request.auth);
+      done();
     };
-  app.decorate("requireScopes", (...scopes: ScopeArgs) => {
-    const required = parseRequiredScopes(scopes, "requireScopes");
-    return guard("requireScopes", (auth) => assertScopes(auth, required));
-  });
-  app.decorate("requireAnyScope", (...scopes: ScopeArgs) => {
-    const required = parseRequiredScopes(scopes, "requireAnyScope");
-    return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
-  });
-  app.decorate("requireClaims", (check: ClaimCheck) => {
-    if (typeof check !== "function")
-      throw new TypeError("resource-guard: requireClaims() needs a predicate function");
-    return guard("requireClaims", (auth) => assertClaims(auth, check));
-  });
+  app.decorate("requireScopes", (...scopes: ScopeArgs) => guard(createGuard("requireScopes", scopes)));
+  app.decorate("requireAnyScope", (...scopes: ScopeArgs) => guard(createGuard("requireAnyScope", scopes)));
+  app.decorate("requireClaims", (check: ClaimCheck) => guard(createGuard("requireClaims", [check])));
 };
 
 /**
@@ -119,6 +154,6 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 export const resourceGuard = fp(plugin, { fastify: "4.x || 5.x", name: "@resource-guard/fastify" });
 export default resourceGuard;
 
-export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";
+export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";
 export { type ErrorHandler, errorHandler } from "./error-handler.js";
 export { getAuth } from "./get-auth.js";

@@ -14,14 +14,16 @@ import {
   ORDERS_SCOPES,
   ROUTES,
   STATUS_TEXT,
+  type TlsServerOptions,
 } from "../../../test/conformance/harness.js";
 
 export type FastifyMajor = 4 | 5;
 
-/** A new Fastify app of the given major, without a logger. */
-export function createApp(major: FastifyMajor): FastifyInstance {
+/** A new Fastify app of the given major, without a logger; over HTTPS with `tls`. */
+export function createApp(major: FastifyMajor, tls?: TlsServerOptions): FastifyInstance {
   // The plugin's types are written against Fastify 5's; both majors are driven through the same calls.
-  return major === 5 ? fastify5() : (fastify4() as unknown as FastifyInstance);
+  const create = (major === 5 ? fastify5 : fastify4) as unknown as (options: object) => FastifyInstance;
+  return create(tls ? { https: tls } : {});
 }
 
 /** Listens on 127.0.0.1, port 0. */
@@ -33,8 +35,8 @@ export async function listen(app: FastifyInstance): Promise<{ url: string; close
 export function fastifyHarness(major: FastifyMajor): Harness {
   return {
     name: `fastify ${major}`,
-    async start(options: VerifierOptions) {
-      const app = createApp(major);
+    async start(options: VerifierOptions, tls?: TlsServerOptions) {
+      const app = createApp(major, tls);
       await app.register(resourceGuard, options);
       const echo = async (request: FastifyRequest) => ({
         route: request.url.split("?")[0],

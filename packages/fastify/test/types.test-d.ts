@@ -2,7 +2,7 @@
  * Type tests: `request.auth` is typed by declaration merging, `app.requireScopes` and its siblings
  * are typed decorators usable as preHandlers, and `config: { auth: false }` is a typed route option.
  */
-import type { AuthResult, Verifier } from "@resource-guard/core";
+import type { AuthResult, TokenBinding, Verifier } from "@resource-guard/core";
 import resourceGuard, { errorHandler, getAuth } from "@resource-guard/fastify";
 import Fastify from "fastify";
 import { describe, expectTypeOf, it } from "vitest";
@@ -46,6 +46,24 @@ describe("fastify types", () => {
       expectTypeOf(getAuth(request)).toEqualTypeOf<AuthResult>();
       return getAuth(request).claims.sub;
     });
+  });
+
+  it("types auth.scheme, auth.binding and the DPoP and mTLS options", async () => {
+    const app = Fastify();
+    await app.register(resourceGuard, {
+      ...options,
+      dpop: { algorithms: ["ES256", "EdDSA"], iatWindowSeconds: 120 },
+      mtls: { certificateHeader: "client-cert" },
+    });
+    app.get("/orders", async (request) => {
+      expectTypeOf(request.auth?.scheme).toEqualTypeOf<"Bearer" | "DPoP" | undefined>();
+      expectTypeOf(request.auth?.binding).toEqualTypeOf<TokenBinding | undefined>();
+      const binding = request.auth?.binding;
+      if (binding?.kind === "mtls") expectTypeOf(binding.x5t).toEqualTypeOf<string>();
+      return "ok";
+    });
+    // @ts-expect-error dpop.algorithms is a list of names
+    await app.register(resourceGuard, { ...options, dpop: { algorithms: "ES256" } });
   });
 
   it("types the options", async () => {

@@ -9,14 +9,18 @@
  * `err.headers`; apps behind browsers apply CORS in an outer error-catching middleware.
  */
 import {
+  type AuthenticateOptions,
   type AuthResult,
-  assertAnyScope,
-  assertClaims,
-  assertScopes,
+  anonymousContextOf,
   type ClaimCheck,
-  parseRequiredScopes,
+  createGuard,
+  isCorsPreflight,
+  markAnonymous,
+  peerCertificateOf,
   type RequestLike,
+  type RouteGuard,
   resolveVerifier,
+  type ScopeArgs,
   type VerifierOrOptions,
 } from "@resource-guard/core";
 
@@ -31,45 +35,74 @@ declare module "koa" {
   }
 }
 
-/** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
-export type BearerAuthOptions = VerifierOrOptions;
+/**
+ * Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one; and
+ * `credentialsRequired: false` to let requests without credentials through with `ctx.state.auth` unset
+ * (requests with bad credentials still fail).
+ */
+export type BearerAuthOptions = VerifierOrOptions & { credentialsRequired?: boolean };
+
+/** The request as this middleware sees it; Koa's `ctx.request` fits it in Koa 2 and 3. */
+export interface AuthKoaRequest extends Pick<RequestLike, "method" | "body"> {
+  headers: Record<string, string | string[] | undefined>;
+  url: string;
+  protocol?: string;
+  host?: string;
+  originalUrl?: string;
+  socket?: unknown;
+}
 
 /** The context as this middleware sees it; Koa's context (and @koa/router's) fits it. */
 export interface AuthContext {
-  request: Pick<RequestLike, "headers" | "method" | "body"> & { url: string };
+  request: AuthKoaRequest;
   state: { auth?: AuthResult | undefined };
+  set?(field: Record<string, string>): void;
 }
+
+// Koa 3 made `ctx.origin` the client's Origin header, so the URL is built from protocol, host (both
+// under Koa's `proxy` setting) and originalUrl (which keeps a router's prefix).
+const READERS: AuthenticateOptions<AuthKoaRequest> = Object.freeze({
+  absoluteUrl: (request: AuthKoaRequest) =>
+    request.protocol && request.host
+      ? `${request.protocol}://${request.host}${request.originalUrl ?? request.url}`
+      : undefined,
+  clientCertificate: (request: AuthKoaRequest) => peerCertificateOf(request.socket),
+});
 
 /** A Koa middleware (structural, so it fits Koa 2 and 3 and their routers). */
 export type AuthMiddleware = (ctx: AuthContext, next: () => Promise<unknown>) => Promise<void>;
-
-/** Scopes as arguments or arrays: `requireScopes("a", "b")`, `requireScopes(["a", "b"])`. */
-export type ScopeArgs = ReadonlyArray<string | readonly string[]>;
 
 /**
  * Verifies the bearer token of every request and sets `ctx.state.auth`; failures are thrown.
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const verifier = resolveVerifier(options, "bearerAuth()");
-  return async (ctx, next) => {
-    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
-    const auth = await verifier.authenticate(ctx.request);
+  const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
+  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
+  const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
+  const accept = (ctx: AuthContext, next: () => Promise<unknown>, auth: AuthResult | undefined) => {
     ctx.state.auth = auth;
-    await next();
+    if (auth === undefined) markAnonymous(ctx.state, verifier.challenge);
+    else if (auth.responseHeaders !== undefined) ctx.set?.({ ...auth.responseHeaders });
+    return next() as Promise<void>;
+  };
+  // Not an async function: a cached token is handed on synchronously, with no promise of our own.
+  // A synchronous throw is fine: koa-compose turns it into a rejection.
+  return (ctx, next) => {
+    if (isCorsPreflight(ctx.request)) return next() as Promise<void>;
+    // Core reads the query from `ctx.request.url`, so an app's own query parser changes nothing.
+    const result = verifier.authenticateMaybeSync(ctx.request, readers);
+    if (result instanceof Promise) return result.then((auth) => accept(ctx, next, auth));
+    return accept(ctx, next, result);
   };
 }
 
-function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware {
-  return async (ctx, next) => {
-    const auth = ctx.state.auth;
-    if (auth === undefined) {
-      throw new Error(
-        `resource-guard: ${what}() found no ctx.state.auth; add app.use(bearerAuth(options)) before it`,
-      );
-    }
-    check(auth);
-    await next();
+const NO_AUTH = "ctx.state.auth; add app.use(bearerAuth(options)) before it";
+
+function guard(built: RouteGuard): AuthMiddleware {
+  return (ctx, next) => {
+    built.check(ctx.state.auth, NO_AUTH, anonymousContextOf(ctx.state));
+    return next() as Promise<void>;
   };
 }
 
@@ -78,8 +111,7 @@ function guard(what: string, check: (auth: AuthResult) => void): AuthMiddleware 
  * @example router.get("/orders", requireScopes("orders:read"), handler);
  */
 export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(scopes, "requireScopes");
-  return guard("requireScopes", (auth) => assertScopes(auth, required));
+  return guard(createGuard("requireScopes", scopes));
 }
 
 /**
@@ -87,8 +119,7 @@ export function requireScopes(...scopes: ScopeArgs): AuthMiddleware {
  * @example router.get("/orders", requireAnyScope("orders:read", "orders:admin"), handler);
  */
 export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
-  const required = parseRequiredScopes(scopes, "requireAnyScope");
-  return guard("requireAnyScope", (auth) => assertAnyScope(auth, required));
+  return guard(createGuard("requireAnyScope", scopes));
 }
 
 /**
@@ -97,11 +128,9 @@ export function requireAnyScope(...scopes: ScopeArgs): AuthMiddleware {
  * @example router.get("/acme", requireClaims((claims) => claims.tenant === "acme"), handler);
  */
 export function requireClaims(check: ClaimCheck): AuthMiddleware {
-  if (typeof check !== "function")
-    throw new TypeError("resource-guard: requireClaims() needs a predicate function");
-  return guard("requireClaims", (auth) => assertClaims(auth, check));
+  return guard(createGuard("requireClaims", [check]));
 }
 
-export type { AuthResult, ClaimCheck, Verifier, VerifierOptions } from "@resource-guard/core";
+export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";
 export { type ErrorContext, type ErrorMiddleware, errorHandler } from "./error-handler.js";
 export { getAuth } from "./get-auth.js";

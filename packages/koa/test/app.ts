@@ -4,6 +4,7 @@
  */
 import { once } from "node:events";
 import type { Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import Router from "@koa/router";
 import type { VerifierOptions } from "@resource-guard/core";
@@ -18,6 +19,7 @@ import {
   ORDERS_SCOPES,
   ROUTES,
   STATUS_TEXT,
+  type TlsServerOptions,
 } from "../../../test/conformance/harness.js";
 
 export type KoaMajor = 2 | 3;
@@ -30,12 +32,17 @@ export function createApp(major: KoaMajor): Koa3 {
   return app;
 }
 
-/** Listens on 127.0.0.1, port 0. */
-export async function listen(app: Koa3): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = app.listen(0, "127.0.0.1");
+/** Listens on 127.0.0.1, port 0; over HTTPS with `tls`. */
+export async function listen(
+  app: Koa3,
+  tls?: TlsServerOptions,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = tls
+    ? createHttpsServer(tls, app.callback()).listen(0, "127.0.0.1")
+    : app.listen(0, "127.0.0.1");
   await once(server, "listening");
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `${tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -43,7 +50,7 @@ export async function listen(app: Koa3): Promise<{ url: string; close(): Promise
 export function koaHarness(major: KoaMajor): Harness {
   return {
     name: `koa ${major}`,
-    async start(options: VerifierOptions) {
+    async start(options: VerifierOptions, tls?: TlsServerOptions) {
       const app = createApp(major);
       const open = new Router();
       open.get(ROUTES.health, (ctx) => {
@@ -60,7 +67,7 @@ export function koaHarness(major: KoaMajor): Harness {
       app.use(open.routes());
       app.use(bearerAuth(options));
       app.use(guarded.routes());
-      return listen(app);
+      return listen(app, tls);
     },
     expectErrorBody(body, contentType, expected) {
       // Koa sends err.message when the error is exposed (status < 500), else the status text.

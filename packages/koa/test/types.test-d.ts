@@ -3,7 +3,7 @@
  * middleware and in @koa/router handlers, and the middleware fits `app.use` and router methods.
  */
 import Router from "@koa/router";
-import type { AuthResult } from "@resource-guard/core";
+import type { AuthResult, TokenBinding } from "@resource-guard/core";
 import {
   bearerAuth,
   errorHandler,
@@ -59,6 +59,19 @@ describe("koa types", () => {
     app2.use(async (ctx) => {
       ctx.body = getAuth(ctx).scopes;
     });
+  });
+
+  it("types auth.scheme, auth.binding and the DPoP and mTLS options", () => {
+    const app = new Koa();
+    app.use(bearerAuth({ ...options, dpop: { required: true }, mtls: {} }));
+    app.use(async (ctx) => {
+      expectTypeOf(ctx.state.auth?.scheme).toEqualTypeOf<"Bearer" | "DPoP" | undefined>();
+      expectTypeOf(ctx.state.auth?.binding).toEqualTypeOf<TokenBinding | undefined>();
+      const binding = ctx.state.auth?.binding;
+      if (binding?.kind === "dpop") expectTypeOf(binding.jkt).toEqualTypeOf<string>();
+    });
+    // @ts-expect-error mtls.required is a boolean
+    bearerAuth({ ...options, mtls: { required: "yes" } });
   });
 
   it("fits Koa 2's types too", () => {

@@ -4,9 +4,10 @@
  *   1. OpenID Connect Discovery 1.0 §4: `{issuer}/.well-known/openid-configuration`
  *   2. RFC 8414 §3.1 path insertion: `{origin}/.well-known/oauth-authorization-server{path}`
  *   3. the suffix form many servers also answer: `{issuer}/.well-known/oauth-authorization-server`
- * A 4xx moves on to the next location; anything else (timeout, 5xx, bad JSON) stops, since the host is
- * in trouble and further requests would only add load. The document's `issuer` must equal the
- * configured one exactly (RFC 8414 §3.3, OIDC Discovery §4.3).
+ * Only 404 and 410 ("no such document here") move on to the next location. Anything else (429, 5xx,
+ * another 4xx, a timeout, bad JSON) stops: the host is in trouble or refusing us, and asking it at
+ * more locations would only add load. The document's `issuer` must equal the configured one exactly
+ * (RFC 8414 §3.3, OIDC Discovery §4.3).
  */
 import { type FetchJsonOptions, fetchJson, HttpStatusError, KeyFetchError } from "./fetch-json.js";
 import { whyUrlIsRefused } from "./url-policy.js";
@@ -25,6 +26,11 @@ export function metadataLocations(issuer: string): string[] {
   ];
 }
 
+/** True for the statuses that mean "nothing here" (RFC 9110 §15.5.5, §15.5.11). */
+export function isGone(error: unknown): boolean {
+  return error instanceof HttpStatusError && (error.status === 404 || error.status === 410);
+}
+
 function mismatchHint(configured: string, published: unknown): string {
   if (typeof published !== "string") return `the metadata has no "issuer" string`;
   const hint =
@@ -36,7 +42,7 @@ function mismatchHint(configured: string, published: unknown): string {
 
 /**
  * Returns the `jwks_uri` of `issuer`. With `metadataUrl`, only that document is read (its `issuer`
- * is still checked). Throws KeyFetchError.
+ * is still checked). Throws KeyFetchError with a `discovery_*` reason and the failing location as `url`.
  */
 export async function discoverJwksUri(
   issuer: string,
@@ -44,26 +50,43 @@ export async function discoverJwksUri(
   options: FetchJsonOptions,
 ): Promise<string> {
   const locations = metadataUrl ? [metadataUrl] : metadataLocations(issuer);
+  const fetchOptions = { ...options, stage: "discovery" };
   let lastError: unknown;
   for (const location of locations) {
     let document: unknown;
     try {
-      ({ body: document } = await fetchJson(location, options));
+      ({ body: document } = await fetchJson(location, fetchOptions));
     } catch (error) {
       lastError = error;
-      if (error instanceof HttpStatusError && error.status >= 400 && error.status < 500) continue;
+      if (isGone(error)) continue;
       throw error;
     }
-    if (document === null || typeof document !== "object")
-      throw new KeyFetchError(`${location} is not a metadata object`);
+    const url = location;
+    if (document === null || typeof document !== "object" || Array.isArray(document))
+      throw new KeyFetchError("discovery_not_object", `${location} is not a metadata object`, { url });
     const { issuer: published, jwks_uri: jwksUri } = document as Record<string, unknown>;
-    if (published !== issuer) throw new KeyFetchError(`${location}: ${mismatchHint(issuer, published)}`);
-    if (typeof jwksUri !== "string") throw new KeyFetchError(`${location} has no "jwks_uri"`);
+    if (published !== issuer)
+      throw new KeyFetchError(
+        "discovery_issuer_mismatch",
+        `${location}: ${mismatchHint(issuer, published)}`,
+        {
+          url,
+        },
+      );
+    if (typeof jwksUri !== "string")
+      throw new KeyFetchError("discovery_no_jwks_uri", `${location} has no "jwks_uri"`, { url });
     const why = whyUrlIsRefused(jwksUri, options.allowInsecureHttp);
-    if (why) throw new KeyFetchError(`the jwks_uri ${jwksUri} published at ${location} ${why}`);
+    if (why)
+      throw new KeyFetchError(
+        "discovery_jwks_uri_refused",
+        `the jwks_uri ${jwksUri} published at ${location} ${why}`,
+        { url },
+      );
     return jwksUri;
   }
-  throw new KeyFetchError(`no metadata found for issuer ${issuer} (tried ${locations.join(", ")})`, {
-    cause: lastError,
-  });
+  throw new KeyFetchError(
+    "discovery_not_found",
+    `no metadata found for issuer ${issuer} (tried ${locations.join(", ")})`,
+    { url: locations[locations.length - 1], cause: lastError },
+  );
 }

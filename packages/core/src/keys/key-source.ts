@@ -1,32 +1,44 @@
 /**
  * A KeySource answers "which keys may have signed this token?" for one key set. The JWKS source keeps
- * its own cache over fetchJson:
- * - freshness from `Cache-Control: max-age`, clamped (`keyFreshness`); a stale set keeps answering
- *   while one background refresh runs, so requests never wait on a routine refresh;
- * - one fetch in flight at a time, shared by every waiter (100 cold requests cause one fetch);
- * - an unknown `kid` causes at most one refetch per `cooldownMs` (rotation is picked up at once, a
- *   flood of random kids costs one request per window);
- * - after a failure, backoff (1 s doubling to `maxBackoffMs`) during which nothing is fetched and
- *   requests that need a fetch get 503 with `Retry-After`; known keys keep working for `maxStaleMs`
- *   past their freshness (stale-if-error);
+ * its own cache over fetchJson, with every interval on the steady clock (steady-clock.ts):
+ * - freshness from `Cache-Control: max-age` less `Age`, clamped (`keyFreshness`) and shortened by up
+ *   to 20 % at random so a fleet spreads its refreshes; a stale set keeps answering while one
+ *   background refresh runs, so requests never wait on a routine refresh;
+ * - one fetch in flight at a time, shared by every waiter (100 cold requests cause one fetch), and one
+ *   deadline (`timeoutMs`) for all of it, discovery hops included;
+ * - an unknown `kid` causes at most one refetch per `cooldownMs`, counted from a *successful* fetch:
+ *   until a fetch has succeeded since the last failure, an unknown `kid` may be a legitimate new key
+ *   the provider could not serve, so it is 503, never 401;
+ * - after a failure, backoff (1 s doubling to `maxBackoffMs`, each wait shortened by up to half at
+ *   random, and never shorter than the provider's `Retry-After` up to `maxBackoffMs`) during which
+ *   nothing is fetched and requests that need a fetch get 503 with `Retry-After` set to the time that
+ *   is left; known keys keep working for `maxStaleMs` past their freshness (stale-if-error);
+ * - a discovered `jwks_uri` is kept through transient failures and looked up again only when the
+ *   JWKS answers 404 or 410;
  * - "the provider is unavailable" (503) is kept apart from "no such key" (401 `invalid_token`).
  */
 import { InvalidTokenError, KeysUnavailableError } from "../errors/bearer-error.js";
+import { keysFetchTrace, publishKeySetEvent } from "../observe/channels.js";
 import type { ResolvedFreshness } from "../options/resolved-options.js";
 import type { KeyErrorEvent } from "../types.js";
-import { discoverJwksUri } from "./discovery.js";
-import { type FetchJsonOptions, fetchJson, KeyFetchError } from "./fetch-json.js";
-import { importVerificationKey, type KeyRecord } from "./import-key.js";
+import { discoverJwksUri, isGone } from "./discovery.js";
+import { type FetchedJson, type FetchJsonOptions, fetchJson, KeyFetchError } from "./fetch-json.js";
+import type { KeyLimits, KeyRecord } from "./import-key.js";
+import { type ImportedKeySet, importKeySet, MAX_USABLE_KEYS } from "./key-set.js";
+import { type SteadyClock, shortenAtRandom } from "./steady-clock.js";
 
-/** Most keys imported from one JWKS; real sets hold two or three. */
-const MAX_KEYS = 100;
+const FIRST_BACKOFF_MS = 1000;
+/** Each backoff wait is between half and all of its nominal length. */
+const BACKOFF_JITTER = 0.5;
+/** Each freshness lifetime is between 80 % and all of its nominal length. */
+const FRESHNESS_JITTER = 0.2;
 
 export interface KeySource {
   /** Keys that may have signed a token with this `kid`: synchronous when known, a promise when a fetch is needed. */
   getKeys(kid: string | undefined): readonly KeyRecord[] | Promise<readonly KeyRecord[]>;
   /** Starts a background refresh when the keys are past their freshness (cache hits call this). */
-  refreshIfStale(nowMs: number): void;
-  /** Loads the keys now; rejects with a KeyFetchError whose message says what is wrong. */
+  refreshIfStale(): void;
+  /** Loads the keys now unless loaded; rejects with a KeyFetchError (also during backoff, without a fetch). */
   warmup(): Promise<void>;
 }
 
@@ -39,7 +51,8 @@ export interface JwksKeySourceSettings {
   maxBackoffMs: number;
   maxStaleMs: number;
   freshness: ResolvedFreshness;
-  now: () => number;
+  limits: KeyLimits;
+  clock: SteadyClock;
   realm: string | undefined;
   onKeyError: ((event: KeyErrorEvent) => void) | undefined;
 }
@@ -60,13 +73,21 @@ export class SecretKeySource implements KeySource {
 export class JwksKeySource implements KeySource {
   private byKid = new Map<string, KeyRecord[]>();
   private all: readonly KeyRecord[] = [];
+  /** `kid`s of usable keys beyond MAX_USABLE_KEYS: in the set, but not held. */
+  private overflowKids: ReadonlySet<string> = new Set();
+  private reportedOverflow = 0;
+  private readonly reportedRefusals = new Set<string>();
   private loaded = false;
   private freshUntil = 0;
   private usableUntil = 0;
   private inflight: Promise<void> | undefined;
+  private inflightStartedAt = 0;
   private failures = 0;
-  private backoffUntil = 0;
-  private lastUnknownKidRefetch = Number.NEGATIVE_INFINITY;
+  private backoffUntil = Number.NEGATIVE_INFINITY;
+  /** The failure of the last fetch; undefined once a fetch has succeeded since. */
+  private lastFailure: KeyFetchError | undefined;
+  /** When the last successful fetch that an unknown `kid` waited on started. */
+  private cooldownFrom = Number.NEGATIVE_INFINITY;
   private jwksUri: string | undefined;
 
   constructor(private readonly settings: JwksKeySourceSettings) {
@@ -74,19 +95,24 @@ export class JwksKeySource implements KeySource {
   }
 
   getKeys(kid: string | undefined): readonly KeyRecord[] | Promise<readonly KeyRecord[]> {
-    const now = this.settings.now();
-    if (!this.loaded || now > this.usableUntil) return this.loadThenMatch(kid, now);
+    const now = this.settings.clock();
+    if (!this.loaded || now > this.usableUntil) return this.load(kid, now);
     if (now > this.freshUntil) this.refreshInBackground(now);
     const found = this.match(kid);
     return found.length > 0 ? found : this.afterMiss(kid, now);
   }
 
-  refreshIfStale(nowMs: number): void {
-    if (this.loaded && nowMs > this.freshUntil) this.refreshInBackground(nowMs);
+  refreshIfStale(): void {
+    if (!this.loaded) return;
+    const now = this.settings.clock();
+    if (now > this.freshUntil) this.refreshInBackground(now);
   }
 
   async warmup(): Promise<void> {
-    if (!this.loaded) await this.refresh();
+    if (this.loaded) return;
+    const now = this.settings.clock();
+    if (!this.inflight && now < this.backoffUntil) throw this.backoffError(now);
+    await this.refresh();
   }
 
   private match(kid: string | undefined): readonly KeyRecord[] {
@@ -94,37 +120,70 @@ export class JwksKeySource implements KeySource {
     return this.byKid.get(kid) ?? [];
   }
 
-  private unavailable(now: number, cause?: unknown): KeysUnavailableError {
-    const reason = cause instanceof KeyFetchError ? cause.reason : "key set unavailable";
-    return new KeysUnavailableError(reason, (this.backoffUntil - now) / 1000, cause);
+  private secondsLeft(now: number): number {
+    return Math.max(0, this.backoffUntil - now) / 1000;
   }
 
-  private async loadThenMatch(kid: string | undefined, now: number): Promise<readonly KeyRecord[]> {
+  private backoffError(now: number): KeyFetchError {
+    const last = this.lastFailure;
+    const why = last ? `${last.reason}: ${last.detail}` : "unknown";
+    return new KeyFetchError(
+      "backoff",
+      `the last attempt failed (${why}); the next is allowed in ${Math.ceil(this.secondsLeft(now))} s`,
+      { url: last?.url, cause: last },
+    );
+  }
+
+  /** 503 for this source's state: the failure just seen, or the backoff still running. */
+  private unavailable(now: number, failure?: unknown): KeysUnavailableError {
+    const error = failure instanceof KeyFetchError ? failure : this.backoffError(now);
+    return new KeysUnavailableError(error.reason, this.secondsLeft(now), error, error.detail);
+  }
+
+  private async load(kid: string | undefined, now: number): Promise<readonly KeyRecord[]> {
     if (!this.inflight && now < this.backoffUntil) throw this.unavailable(now);
-    return this.refreshThenMatch(kid);
+    return this.fetchThenMatch(kid);
   }
 
   private async afterMiss(kid: string | undefined, now: number): Promise<readonly KeyRecord[]> {
+    if (kid !== undefined && this.overflowKids.has(kid)) throw this.beyondLimit(now);
     if (!this.inflight) {
-      // The provider is failing: a key we do not know may be a legitimate new one, so 503, not 401.
-      if (now < this.backoffUntil) throw this.unavailable(now);
-      if (kid === undefined || now - this.lastUnknownKidRefetch < this.settings.cooldownMs) {
+      if (this.lastFailure !== undefined) {
+        // No fetch has succeeded since the last failure: the kid may be a new key we could not load.
+        if (now < this.backoffUntil) throw this.unavailable(now);
+      } else if (kid === undefined || now - this.cooldownFrom < this.settings.cooldownMs) {
         throw new InvalidTokenError("unknown_key", this.settings.realm);
       }
-      this.lastUnknownKidRefetch = now;
+      publishKeySetEvent({ type: "kid_miss", issuer: this.settings.issuer, url: this.jwksUri });
     }
-    return this.refreshThenMatch(kid);
+    return this.fetchThenMatch(kid);
   }
 
-  private async refreshThenMatch(kid: string | undefined): Promise<readonly KeyRecord[]> {
+  private async fetchThenMatch(kid: string | undefined): Promise<readonly KeyRecord[]> {
+    const pending = this.refresh();
+    const startedAt = this.inflightStartedAt;
     try {
-      await this.refresh();
+      await pending;
     } catch (error) {
-      throw this.unavailable(this.settings.now(), error);
+      throw this.unavailable(this.settings.clock(), error);
     }
     const found = this.match(kid);
-    if (found.length === 0) throw new InvalidTokenError("unknown_key", this.settings.realm);
-    return found;
+    if (found.length > 0) return found;
+    // This fetch succeeded and the kid is not in it: the cooldown runs from here.
+    this.cooldownFrom = Math.max(this.cooldownFrom, startedAt);
+    if (kid !== undefined && this.overflowKids.has(kid)) throw this.beyondLimit(this.settings.clock());
+    throw new InvalidTokenError("unknown_key", this.settings.realm);
+  }
+
+  /** 503 for a kid that is in the set beyond MAX_USABLE_KEYS: it exists, we declined to hold it. */
+  private beyondLimit(now: number): KeysUnavailableError {
+    const wait = Math.min(Math.max(0, this.freshUntil - now), this.settings.maxBackoffMs);
+    return new KeysUnavailableError(
+      "jwks_key_limit",
+      wait / 1000,
+      undefined,
+      `the key is in the JWKS beyond its first ${MAX_USABLE_KEYS} usable keys`,
+    );
   }
 
   private refreshInBackground(now: number): void {
@@ -133,67 +192,125 @@ export class JwksKeySource implements KeySource {
   }
 
   private refresh(): Promise<void> {
-    this.inflight ??= this.fetchKeySet().finally(() => {
-      this.inflight = undefined;
-    });
+    if (!this.inflight) {
+      this.inflightStartedAt = this.settings.clock();
+      this.inflight = this.fetchKeySet().finally(() => {
+        this.inflight = undefined;
+      });
+    }
     return this.inflight;
   }
 
-  private async fetchKeySet(): Promise<void> {
-    const { settings } = this;
-    let url = this.jwksUri;
+  private report(event: Omit<KeyErrorEvent, "issuer">): void {
     try {
-      url ??= this.jwksUri = await discoverJwksUri(
-        settings.issuer,
-        settings.metadataUrl,
-        settings.fetchOptions,
-      );
-      const { body, maxAgeSeconds } = await fetchJson(url, settings.fetchOptions);
-      const records = await importKeySet(body, url);
-      this.install(records, maxAgeSeconds);
-      this.failures = 0;
-      this.backoffUntil = 0;
-    } catch (error) {
-      this.failures++;
-      this.backoffUntil = settings.now() + Math.min(settings.maxBackoffMs, 1000 * 2 ** (this.failures - 1));
-      // A discovered location may have moved: look it up again next time.
-      if (settings.jwksUri === undefined) this.jwksUri = undefined;
-      const reason = error instanceof KeyFetchError ? error.reason : "key set could not be loaded";
-      settings.onKeyError?.({ issuer: settings.issuer, url, reason });
-      throw error instanceof KeyFetchError ? error : new KeyFetchError(reason, { cause: error });
+      this.settings.onKeyError?.({ issuer: this.settings.issuer, ...event });
+    } catch {
+      // A logging hook that throws must not turn into a failed key fetch.
     }
   }
 
-  private install(records: KeyRecord[], maxAgeSeconds: number | undefined): void {
-    const { freshness, now, maxStaleMs } = this.settings;
+  private fetchKeySet(): Promise<void> {
+    if (!keysFetchTrace.hasSubscribers) return this.fetchKeySetUntraced();
+    return keysFetchTrace.tracePromise(() => this.fetchKeySetUntraced(), {
+      issuer: this.settings.issuer,
+      url: this.jwksUri,
+    });
+  }
+
+  private async fetchKeySetUntraced(): Promise<void> {
+    const { settings } = this;
+    // One deadline for the whole load: every discovery hop and the JWKS request share it.
+    const fetchOptions = {
+      ...settings.fetchOptions,
+      signal: AbortSignal.timeout(settings.fetchOptions.timeoutMs),
+    };
+    let url = this.jwksUri;
+    try {
+      url ??= this.jwksUri = await discoverJwksUri(settings.issuer, settings.metadataUrl, fetchOptions);
+      const fetched = await fetchJson(url, { ...fetchOptions, stage: "jwks" });
+      const previous = new Map(this.all.map((record) => [record.fingerprint, record]));
+      const set = await importKeySet(fetched.body, url, settings.limits, previous);
+      const rotated = this.install(set, fetched);
+      this.failures = 0;
+      this.backoffUntil = Number.NEGATIVE_INFINITY;
+      this.lastFailure = undefined;
+      const keys = set.records.length;
+      publishKeySetEvent({ type: "fetched", issuer: settings.issuer, url: fetched.url, keys });
+      if (rotated) publishKeySetEvent({ type: "rotated", issuer: settings.issuer, url: fetched.url, keys });
+    } catch (error) {
+      const failure =
+        error instanceof KeyFetchError
+          ? error
+          : new KeyFetchError("jwks_unexpected", "the key set could not be loaded", { url, cause: error });
+      this.failures++;
+      const nominal = Math.min(settings.maxBackoffMs, FIRST_BACKOFF_MS * 2 ** (this.failures - 1));
+      // RFC 9110 §10.2.3: the provider's Retry-After is the least we wait, up to maxBackoffMs.
+      const asked = Math.min(settings.maxBackoffMs, failure.retryAfterMs ?? 0);
+      this.backoffUntil = settings.clock() + Math.max(shortenAtRandom(nominal, BACKOFF_JITTER), asked);
+      this.lastFailure = failure;
+      // A discovered location is looked up again only once the JWKS is gone from it.
+      if (settings.jwksUri === undefined && this.jwksUri !== undefined && isGone(failure))
+        this.jwksUri = undefined;
+      this.report({ url: failure.url ?? url, reason: failure.reason, detail: failure.detail });
+      const failedUrl = failure.url ?? url;
+      publishKeySetEvent({ type: "failed", issuer: settings.issuer, url: failedUrl, reason: failure.reason });
+      publishKeySetEvent({
+        type: "backoff",
+        issuer: settings.issuer,
+        url: failedUrl,
+        reason: failure.reason,
+        retryInMs: this.backoffUntil - settings.clock(),
+      });
+      throw failure;
+    }
+  }
+
+  /** Installs a fetched set; returns true when a key was added or retired since the last one (a rotation). */
+  private install(set: ImportedKeySet, fetched: FetchedJson): boolean {
+    const { freshness, clock, maxStaleMs } = this.settings;
+    for (const refusal of set.refusals) {
+      if (this.reportedRefusals.has(refusal.fingerprint)) continue;
+      this.reportedRefusals.add(refusal.fingerprint);
+      this.report({ url: fetched.url, reason: refusal.reason, detail: refusal.detail, kid: refusal.kid });
+    }
+    if (set.overflow.count > 0 && set.overflow.count !== this.reportedOverflow) {
+      this.report({
+        url: fetched.url,
+        reason: "jwks_key_limit",
+        detail: `${fetched.url} holds ${set.overflow.count} usable keys beyond the first ${MAX_USABLE_KEYS}; they are not used`,
+      });
+    }
+    this.reportedOverflow = set.overflow.count;
     // Keep the record of a key whose material did not change, so tokens it verified stay cached.
-    const previous = new Map(this.all.map((record) => [record.fingerprint, record]));
-    const next = records.map((record) => previous.get(record.fingerprint) ?? record);
-    const kept = new Set(next);
+    const kept = new Set(set.records);
+    const before = new Set(this.all);
+    const rotated =
+      this.loaded &&
+      (set.records.length !== this.all.length || set.records.some((record) => !before.has(record)));
     for (const record of this.all) if (!kept.has(record)) record.retired = true;
     const byKid = new Map<string, KeyRecord[]>();
-    for (const record of next) {
+    for (const record of set.records) {
       if (record.kid === undefined) continue;
       const list = byKid.get(record.kid);
       if (list) list.push(record);
       else byKid.set(record.kid, [record]);
     }
-    this.all = next;
+    this.all = set.records;
     this.byKid = byKid;
-    const ttl = maxAgeSeconds === undefined ? freshness.defaultMs : maxAgeSeconds * 1000;
-    this.freshUntil = now() + Math.min(freshness.maxMs, Math.max(freshness.minMs, ttl));
+    this.overflowKids = set.overflow.kids;
+    // RFC 9111 §4.2.3: what the answer spent in caches (`Age`) is no longer fresh for us.
+    const maxAge =
+      fetched.maxAgeSeconds === undefined
+        ? undefined
+        : Math.max(0, fetched.maxAgeSeconds - fetched.ageSeconds);
+    const ttl = maxAge === undefined ? freshness.defaultMs : maxAge * 1000;
+    const lifetime = shortenAtRandom(
+      Math.min(freshness.maxMs, Math.max(freshness.minMs, ttl)),
+      FRESHNESS_JITTER,
+    );
+    this.freshUntil = clock() + lifetime;
     this.usableUntil = this.freshUntil + maxStaleMs;
     this.loaded = true;
+    return rotated;
   }
-}
-
-/** Imports the usable keys of a JWKS document; a set with none is a failed fetch, not an empty set. */
-async function importKeySet(body: unknown, url: string): Promise<KeyRecord[]> {
-  const keys = body !== null && typeof body === "object" ? (body as { keys?: unknown }).keys : undefined;
-  if (!Array.isArray(keys)) throw new KeyFetchError(`${url} is not a JWK Set (no "keys" array)`);
-  const records = (await Promise.all(keys.slice(0, MAX_KEYS).map(importVerificationKey))).filter(
-    (record): record is KeyRecord => record !== undefined,
-  );
-  if (records.length === 0) throw new KeyFetchError(`${url} holds no usable signature verification key`);
-  return records;
 }

@@ -58,3 +58,11 @@ export const HMAC_MIN_KEY_BYTES: Readonly<Record<string, number>> = { HS256: 32,
 
 /** RFC 7518 §3.3 / §3.5: RSA keys of fewer than 2048 bits are refused. */
 export const MIN_RSA_MODULUS_BITS = 2048;
+
+/**
+ * RSA moduli above this many bits are refused unless `maxRsaModulusBits` raises it: verification cost
+ * grows with the modulus, and every forged token naming such a key would pay it. 16384 is the most
+ * that can be configured.
+ */
+export const DEFAULT_MAX_RSA_MODULUS_BITS = 8192;
+export const MAX_RSA_MODULUS_BITS_LIMIT = 16384;

@@ -11,7 +11,11 @@ import { compileClaimRule } from "../pipeline/claims.js";
 import { compileScopeReader } from "../pipeline/scopes.js";
 import type { ClaimRule, IssuerOptions, IssuerSettings, VerifierOptions } from "../types.js";
 import { ALGORITHMS, ASYMMETRIC_ALGORITHMS, HMAC_MIN_KEY_BYTES, SYMMETRIC_ALGORITHMS } from "./algorithms.js";
-import type { ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
+import { resolveDPoP } from "./dpop.js";
+import { resolveKeyLayer } from "./key-layer.js";
+import { resolveMtls } from "./mtls.js";
+import type { ClaimPredicate, ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
+import { resolveStaticKeys } from "./static-keys.js";
 import { closestName } from "./suggest-name.js";
 
 /** The names of IssuerSettings: settings given once for all issuers or per issuer. */
@@ -26,6 +30,7 @@ export const ISSUER_SETTING_NAMES = [
   "typ",
   "maxTokenAge",
   "secret",
+  "jwks",
 ] as const satisfies readonly (keyof IssuerSettings)[];
 
 /** Every option name createVerifier accepts; adapters use it to split their own options off. */
@@ -47,9 +52,15 @@ export const VERIFIER_OPTION_NAMES: readonly string[] = Object.freeze([
   "allowInsecureHttp",
   "tokenCache",
   "rejectDPoPBoundTokens",
+  "dpop",
+  "mtls",
   "fetch",
   "now",
   "onKeyError",
+  "isRevoked",
+  "monotonicNow",
+  "maxRsaModulusBits",
+  "onError",
 ]);
 
 const ISSUER_ENTRY_NAMES = new Set<string>(["issuer", "tenants", ...ISSUER_SETTING_NAMES]);
@@ -159,14 +170,26 @@ function resolveAlgorithms(value: unknown, where: string, secret: KeyObject | un
   return new Set(list);
 }
 
-function resolveRequiredClaims(value: unknown, where: string): (readonly [string, ClaimTest])[] {
-  if (value === undefined) return [];
+/**
+ * Splits `requiredClaims` into static rules (checked before the signature, on untrusted claims: they
+ * only ever reject) and the user's functions (run only once the signature has verified, so forged
+ * claims never reach user code).
+ */
+function resolveRequiredClaims(
+  value: unknown,
+  where: string,
+): { rules: (readonly [string, ClaimTest])[]; predicates: (readonly [string, ClaimPredicate])[] } {
+  const rules: (readonly [string, ClaimTest])[] = [];
+  const predicates: (readonly [string, ClaimPredicate])[] = [];
+  if (value === undefined) return { rules, predicates };
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     fail(`"requiredClaims"${where} must be an object mapping claim names to rules`);
   }
-  return Object.entries(value as Record<string, ClaimRule>).map(
-    ([name, rule]) => [name, compileClaimRule(name, rule)] as const,
-  );
+  for (const [name, rule] of Object.entries(value as Record<string, ClaimRule>)) {
+    if (typeof rule === "function") predicates.push([name, rule]);
+    else rules.push([name, compileClaimRule(name, rule)]);
+  }
+  return { rules, predicates };
 }
 
 function resolveTyp(value: unknown, where: string): string | undefined {
@@ -191,12 +214,13 @@ function resolveIssuer(
   const secret = settings.secret === undefined ? undefined : toSecretKey(settings.secret, `secret${where}`);
   const jwksUri = checkUrl(settings.jwksUri, `jwksUri${where}`, allowInsecureHttp);
   const metadataUrl = checkUrl(settings.metadataUrl, `metadataUrl${where}`, allowInsecureHttp);
-  if (secret && (jwksUri || metadataUrl)) {
+  const jwks = settings.jwks === undefined ? undefined : resolveStaticKeys(settings.jwks, `jwks${where}`);
+  if ([secret, jwksUri ?? metadataUrl, jwks].filter((source) => source !== undefined).length > 1) {
     fail(
-      `issuer "${issuer}" has both "secret" and a key set location; an issuer has one or the other, never both`,
+      `issuer "${issuer}" has more than one key source ("secret", "jwks", "jwksUri"/"metadataUrl"); give it exactly one`,
     );
   }
-  if (!secret && !jwksUri && !metadataUrl) {
+  if (!secret && !jwks && !jwksUri && !metadataUrl) {
     const why = whyUrlIsRefused(issuer, allowInsecureHttp);
     if (why)
       fail(`issuer "${issuer}" ${why}; keys are discovered from the issuer URL unless "jwksUri" is given`);
@@ -208,12 +232,14 @@ function resolveIssuer(
     fail(`"audience"${where} is required: the identifier your API expects in the token's "aud" claim`);
   } else audience = new Set(stringList(settings.audience, `audience${where}`));
 
-  const requiredClaims = [...resolveRequiredClaims(settings.requiredClaims, where), ...extraClaims];
+  const claimRules = resolveRequiredClaims(settings.requiredClaims, where);
+  const requiredClaims = [...claimRules.rules, ...extraClaims];
+  const claimPredicates = claimRules.predicates;
   const allowedClients =
     settings.allowedClients === undefined
       ? undefined
       : new Set(stringList(settings.allowedClients, `allowedClients${where}`));
-  if (audience === false && !allowedClients && requiredClaims.length === 0) {
+  if (audience === false && !allowedClients && requiredClaims.length === 0 && claimPredicates.length === 0) {
     fail(
       `"audience: false"${where} turns the audience check off, so a token minted for any other API of the same issuer would be accepted; pair it with "allowedClients" or "requiredClaims" (e.g. Cognito: { token_use: "access" } and your client ids)`,
     );
@@ -241,13 +267,18 @@ function resolveIssuer(
     algorithms: resolveAlgorithms(settings.algorithms, where, secret),
     readScopes: compileScopeReader(scopeClaims),
     requiredClaims: Object.freeze(requiredClaims),
+    claimPredicates: Object.freeze(claimPredicates),
     allowedClients,
     typ: resolveTyp(settings.typ, where),
     maxTokenAge:
       settings.maxTokenAge === undefined
         ? undefined
         : number(settings.maxTokenAge, `maxTokenAge${where}`, 0, 1),
-    keys: secret ? { kind: "secret" as const, secret } : { kind: "jwks" as const, jwksUri, metadataUrl },
+    keys: secret
+      ? { kind: "secret" as const, secret }
+      : jwks
+        ? { kind: "static" as const, jwks }
+        : { kind: "jwks" as const, jwksUri, metadataUrl },
   });
 }
 
@@ -303,7 +334,15 @@ function collectEntries(input: VerifierOptions): IssuerOptions[] {
       if (entry.secret !== undefined) {
         delete merged.jwksUri;
         delete merged.metadataUrl;
-      } else if (entry.jwksUri !== undefined || entry.metadataUrl !== undefined) delete merged.secret;
+        delete merged.jwks;
+      } else if (entry.jwks !== undefined) {
+        delete merged.jwksUri;
+        delete merged.metadataUrl;
+        delete merged.secret;
+      } else if (entry.jwksUri !== undefined || entry.metadataUrl !== undefined) {
+        delete merged.secret;
+        delete merged.jwks;
+      }
       entries.push(merged as unknown as IssuerOptions);
     });
   }
@@ -370,10 +409,22 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
   if (typeof now !== "function") fail(`"now" must be a function returning milliseconds since the epoch`);
   if (input.onKeyError !== undefined && typeof input.onKeyError !== "function")
     fail(`"onKeyError" must be a function`);
+  if (input.isRevoked !== undefined && typeof input.isRevoked !== "function")
+    fail(`"isRevoked" must be a function (auth) => boolean | Promise<boolean>`);
+  if (input.onError !== undefined && typeof input.onError !== "function")
+    fail(`"onError" must be a function`);
+  const rejectDPoPBoundTokens = boolean(input.rejectDPoPBoundTokens, "rejectDPoPBoundTokens", true);
+  const dpop = resolveDPoP(input.dpop, now, rejectDPoPBoundTokens);
 
   return Object.freeze({
     issuers,
     realm,
+    challenge: Object.freeze({
+      realm,
+      resourceMetadata: undefined,
+      bearer: !dpop?.required,
+      dpopAlgs: dpop?.algorithms,
+    }),
     clockTolerance: number(input.clockTolerance, "clockTolerance", 5, 0, 3600),
     timeoutMs: number(input.timeoutMs, "timeoutMs", 5000, 1, 120_000),
     cooldownMs: number(input.cooldownMs, "cooldownMs", 30_000, 0),
@@ -386,9 +437,14 @@ export function resolveOptions(input: VerifierOptions): ResolvedOptions {
     allowQueryToken: boolean(input.allowQueryToken, "allowQueryToken", false),
     allowInsecureHttp,
     tokenCache,
-    rejectDPoPBoundTokens: boolean(input.rejectDPoPBoundTokens, "rejectDPoPBoundTokens", true),
+    rejectDPoPBoundTokens,
+    dpop,
+    mtls: resolveMtls(input.mtls),
     fetch: fetchImpl as ResolvedOptions["fetch"],
     now,
     onKeyError: input.onKeyError,
+    isRevoked: input.isRevoked,
+    onError: input.onError,
+    ...resolveKeyLayer(input),
   });
 }

@@ -3,10 +3,17 @@
  * re-validate, so every check on user input lives in resolve-options.ts.
  */
 import type { KeyObject } from "node:crypto";
-import type { FetchLike, JWTPayload, KeyErrorEvent } from "../types.js";
+import type { JWK } from "jose";
+import type { ChallengeContext } from "../errors/challenge.js";
+import type { AuthResult, FetchLike, InternalErrorEvent, JWTPayload, KeyErrorEvent } from "../types.js";
+import type { ResolvedDPoP } from "./dpop.js";
+import type { ResolvedMtls } from "./mtls.js";
 
 /** A compiled claim rule: true when the claims pass. */
 export type ClaimTest = (value: unknown, claims: Readonly<JWTPayload>) => boolean;
+
+/** A user's `requiredClaims` function: run only on verified tokens, and may return a promise. */
+export type ClaimPredicate = (value: unknown, claims: Readonly<JWTPayload>) => boolean | PromiseLike<boolean>;
 
 /** One accepted issuer and everything needed to judge its tokens. */
 export interface ResolvedIssuer {
@@ -15,7 +22,10 @@ export interface ResolvedIssuer {
   readonly audience: ReadonlySet<string> | false;
   readonly algorithms: ReadonlySet<string>;
   readonly readScopes: (claims: Readonly<JWTPayload>) => string[];
+  /** Static claim rules, checked before the signature (they only ever reject). */
   readonly requiredClaims: readonly (readonly [name: string, test: ClaimTest])[];
+  /** The user's claim functions, run only after the signature has verified. */
+  readonly claimPredicates: readonly (readonly [name: string, test: ClaimPredicate])[];
   readonly allowedClients: ReadonlySet<string> | undefined;
   /** Required `typ`, lower-cased and without the `application/` prefix. */
   readonly typ: string | undefined;
@@ -27,7 +37,8 @@ export interface ResolvedIssuer {
         readonly jwksUri: string | undefined;
         readonly metadataUrl: string | undefined;
       }
-    | { readonly kind: "secret"; readonly secret: KeyObject };
+    | { readonly kind: "secret"; readonly secret: KeyObject }
+    | { readonly kind: "static"; readonly jwks: readonly JWK[] };
 }
 
 export interface ResolvedFreshness {
@@ -39,6 +50,8 @@ export interface ResolvedFreshness {
 export interface ResolvedOptions {
   readonly issuers: ReadonlyMap<string, ResolvedIssuer>;
   readonly realm: string | undefined;
+  /** What every challenge offers: realm, `resource_metadata`, accepted schemes. */
+  readonly challenge: ChallengeContext;
   readonly clockTolerance: number;
   readonly timeoutMs: number;
   readonly cooldownMs: number;
@@ -52,7 +65,16 @@ export interface ResolvedOptions {
   readonly allowInsecureHttp: boolean;
   readonly tokenCache: { readonly maxEntries: number; readonly maxBytes: number } | false;
   readonly rejectDPoPBoundTokens: boolean;
+  /** RFC 9449: undefined when DPoP is off. `algorithms` and `required` feed RFC 9728 metadata. */
+  readonly dpop: ResolvedDPoP | undefined;
+  /** RFC 8705: undefined when certificate-bound tokens are not accepted. `required` feeds RFC 9728 metadata. */
+  readonly mtls: ResolvedMtls | undefined;
   readonly fetch: FetchLike;
   readonly now: () => number;
   readonly onKeyError: ((event: KeyErrorEvent) => void) | undefined;
+  readonly isRevoked: ((auth: AuthResult) => boolean | Promise<boolean>) | undefined;
+  readonly onError: ((event: InternalErrorEvent) => void) | undefined;
+  /** The source of the key layer's steady clock; undefined for `performance.now()`. */
+  readonly monotonicNow: (() => number) | undefined;
+  readonly maxRsaModulusBits: number;
 }

@@ -1,11 +1,18 @@
 /**
- * Stage 5 of 7: claims (RFC 7519 §4.1, RFC 9068 §4). Runs before the signature check, on claims that
- * are not trusted yet: it only ever rejects, so an unsigned token learns nothing it could not guess,
- * and an expired or foreign token costs no key lookup and no crypto.
+ * Stage 5 of 8: claims (RFC 7519 §4.1, RFC 9068 §4). The static checks run before the signature
+ * check, on claims that are not trusted yet: they only ever reject, so an unsigned token learns
+ * nothing it could not guess, and an expired or foreign token costs no key lookup and no crypto.
+ * The user's own `requiredClaims` functions run only after the signature has verified
+ * (checkClaimPredicates), so attacker-chosen claims of a forged token never reach user code (a
+ * database lookup in a predicate cannot be driven by forgeries).
  */
-import { InvalidTokenError, type InvalidTokenReason } from "../errors/bearer-error.js";
+import {
+  InvalidTokenError,
+  type InvalidTokenReason,
+  ServiceUnavailableError,
+} from "../errors/bearer-error.js";
 import type { ClaimTest, ResolvedIssuer } from "../options/resolved-options.js";
-import type { ClaimPrimitive, ClaimRule, JWTPayload } from "../types.js";
+import type { ClaimPrimitive, ClaimRule, JWTPayload, TokenBinding } from "../types.js";
 
 const CLIENT_CLAIMS = ["client_id", "azp", "cid", "appid"] as const;
 
@@ -34,10 +41,9 @@ export function acceptedUntilMs(
   return until;
 }
 
-/** Compiles one `requiredClaims` rule into a test, once, at construction. */
+/** Compiles one static `requiredClaims` rule into a test, once, at construction (functions are kept apart). */
 export function compileClaimRule(name: string, rule: ClaimRule): ClaimTest {
   if (rule === true) return (value) => value !== undefined;
-  if (typeof rule === "function") return rule;
   if (isPrimitive(rule)) return (value) => value === rule;
   if (Array.isArray(rule)) {
     const accepted = new Set<unknown>(rule);
@@ -122,7 +128,6 @@ export function checkClaims(
   nowMs: number,
   toleranceSeconds: number,
   realm: string | undefined,
-  rejectDPoPBound: boolean,
 ): void {
   const now = nowMs / 1000;
   const { exp, nbf, iat } = claims;
@@ -146,19 +151,111 @@ export function checkClaims(
   if (issuer.allowedClients !== undefined) checkClient(claims, issuer.allowedClients, realm);
   for (const [name, test] of issuer.requiredClaims) {
     const value = Object.hasOwn(claims, name) ? claims[name] : undefined;
-    let passed: boolean;
+    if (test(value, claims) !== true) fail("claim_rule", realm);
+  }
+}
+
+function claimCheckUnavailable(reason: string, cause?: unknown): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    "A claim check could not be completed; try again later",
+    reason,
+    1,
+    cause,
+    reason === "claim_check_timeout"
+      ? "a requiredClaims function did not settle within timeoutMs"
+      : "a requiredClaims function rejected",
+  );
+}
+
+/** The `then` of a thenable, or undefined (a `then` getter that throws is caught by the caller). */
+function thenOf(value: unknown): ((...args: unknown[]) => unknown) | undefined {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return undefined;
+  const then = (value as { then?: unknown }).then;
+  return typeof then === "function" ? (then as (...args: unknown[]) => unknown) : undefined;
+}
+
+/** Waits for a predicate's promise, at most `timeoutMs`; a rejection or a timeout becomes a 503. */
+function awaitPredicate(result: unknown, then: (...args: unknown[]) => unknown, timeoutMs: number) {
+  return new Promise<unknown>((resolve, reject) => {
+    const timer = setTimeout(() => reject(claimCheckUnavailable("claim_check_timeout")), timeoutMs);
+    timer.unref?.();
+    const failed = (error: unknown) => {
+      clearTimeout(timer);
+      reject(claimCheckUnavailable("claim_check_failed", error));
+    };
     try {
-      passed = test(value, claims) === true;
+      then.call(
+        result,
+        (value: unknown) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        failed,
+      );
     } catch (error) {
-      // A throwing predicate is a rejection, never a 500.
+      failed(error);
+    }
+  });
+}
+
+/**
+ * Runs the user's `requiredClaims` functions, in order, on the claims of a token whose signature has
+ * verified. Synchronous while every function answers synchronously; a returned promise is awaited
+ * (at most `timeoutMs`) before the next function runs. A throw or any answer but `true` is 401
+ * `claim_rule`; a rejected or unsettled promise is 503, since the check could not be made, which says
+ * nothing about the token.
+ */
+export function checkClaimPredicates(
+  claims: Readonly<JWTPayload>,
+  issuer: ResolvedIssuer,
+  realm: string | undefined,
+  timeoutMs: number,
+  from = 0,
+): void | Promise<void> {
+  const predicates = issuer.claimPredicates;
+  for (let i = from; i < predicates.length; i++) {
+    const [name, test] = predicates[i] as (typeof predicates)[number];
+    const value = Object.hasOwn(claims, name) ? claims[name] : undefined;
+    let result: unknown;
+    let then: ((...args: unknown[]) => unknown) | undefined;
+    try {
+      result = test(value, claims);
+      then = thenOf(result);
+    } catch (error) {
+      // A function that throws refuses the token, never a 500.
       fail("claim_rule", realm, error);
     }
-    if (!passed) fail("claim_rule", realm);
+    if (then !== undefined) {
+      return awaitPredicate(result, then, timeoutMs).then((answer) => {
+        if (answer !== true) fail("claim_rule", realm);
+        return checkClaimPredicates(claims, issuer, realm, timeoutMs, i + 1);
+      });
+    }
+    if (result !== true) fail("claim_rule", realm);
   }
-  // RFC 9449 §7.1: a DPoP-bound token presented as a plain bearer token must be refused.
-  if (rejectDPoPBound) {
-    const cnf = claims.cnf;
-    if (cnf !== null && typeof cnf === "object" && Object.hasOwn(cnf, "jkt"))
-      fail("sender_constrained", realm);
-  }
+}
+
+/**
+ * RFC 7800 §3.1 `cnf`, RFC 9449 §6.1 `jkt`, RFC 8705 §3.1 `x5t#S256`: what binds the token to its
+ * sender. A binding member of the wrong type makes the token malformed rather than unbound, so a
+ * binding can never be dropped by sending it in a shape we do not read.
+ */
+export function readBinding(
+  claims: Readonly<JWTPayload>,
+  realm: string | undefined,
+): TokenBinding | undefined {
+  const cnf = claims.cnf;
+  if (cnf === undefined) return undefined;
+  if (cnf === null || typeof cnf !== "object" || Array.isArray(cnf)) fail("claim_type", realm);
+  const jkt = Object.hasOwn(cnf, "jkt") ? (cnf as Record<string, unknown>).jkt : undefined;
+  const x5t = Object.hasOwn(cnf, "x5t#S256") ? (cnf as Record<string, unknown>)["x5t#S256"] : undefined;
+  if ((jkt !== undefined && !isNonEmptyString(jkt)) || (x5t !== undefined && !isNonEmptyString(x5t)))
+    fail("claim_type", realm);
+  if (jkt !== undefined) return Object.freeze({ kind: "dpop", jkt: jkt as string });
+  if (x5t !== undefined) return Object.freeze({ kind: "mtls", x5t: x5t as string });
+  return undefined;
+}
+
+function isNonEmptyString(value: unknown): boolean {
+  return typeof value === "string" && value.length > 0;
 }

@@ -1,5 +1,5 @@
 /**
- * Stage 2 of 7: decode the JWS compact serialisation (RFC 7515 §7.1) without trusting anything in
+ * Stage 2 of 8: decode the JWS compact serialisation (RFC 7515 §7.1) without trusting anything in
  * it yet. Strict on form: exactly three base64url segments, JSON objects for header and payload, and
  * no repeated member names (RFC 7515 §4 / RFC 7519 §4: a parser that kept the first copy where we
  * keep the last would read a different token than we verified).
@@ -18,57 +18,60 @@ export interface DecodedToken {
 const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
- * True when a JSON text (already accepted by JSON.parse) repeats a member name inside one object.
- * One pass that tracks only object nesting and string boundaries; string values are skipped with
- * indexOf, so the cost is close to a memchr over the text.
+ * Member names in a JSON text that JSON.parse accepted: every unescaped `"` followed (after
+ * whitespace) by `:`. In valid JSON only a member name is followed by a colon, and a `"` inside a
+ * string is always escaped, so no string value can be counted by mistake.
  */
-export function hasDuplicateMembers(text: string): boolean {
-  const stack: (Set<string> | null)[] = [];
-  let expectKey = false;
-  let i = 0;
-  for (;;) {
-    const quote = text.indexOf('"', i);
-    const stop = quote === -1 ? text.length : quote;
-    for (; i < stop; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 0x7b) {
-        stack.push(new Set());
-        expectKey = true;
-      } else if (c === 0x5b) stack.push(null);
-      else if (c === 0x7d || c === 0x5d) stack.pop();
-      else if (c === 0x2c) expectKey = stack[stack.length - 1] != null;
+function countMemberNames(text: string): number {
+  let count = 0;
+  for (let colon = text.indexOf(":"); colon !== -1; colon = text.indexOf(":", colon + 1)) {
+    let at = colon - 1;
+    let c = text.charCodeAt(at);
+    while (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) c = text.charCodeAt(--at);
+    if (c !== 0x22) continue;
+    let backslashes = 0;
+    while (text.charCodeAt(at - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) count++;
+  }
+  return count;
+}
+
+/** Members of every object in a parsed JSON value, walked without recursion (nesting is untrusted). */
+function countMembers(value: unknown): number {
+  let count = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (item === null || typeof item !== "object") continue;
+    if (Array.isArray(item)) {
+      for (const element of item) if (element !== null && typeof element === "object") pending.push(element);
+      continue;
     }
-    if (quote === -1) return false;
-    if (expectKey) {
-      // Member names are short: read them character by character, unescaping when needed.
-      let end = quote + 1;
-      let escaped = false;
-      for (let c = text.charCodeAt(end); c !== 0x22; c = text.charCodeAt(end)) {
-        if (end >= text.length) return false; // unterminated: not JSON, JSON.parse refused it already
-        if (c === 0x5c) {
-          escaped = true;
-          end += 2;
-        } else end++;
-      }
-      const name = escaped ? (JSON.parse(text.slice(quote, end + 1)) as string) : text.slice(quote + 1, end);
-      const members = stack[stack.length - 1] as Set<string>;
-      if (members.has(name)) return true;
-      members.add(name);
-      expectKey = false;
-      i = end + 1;
-    } else {
-      // A value: jump to the closing quote, one not preceded by an odd run of backslashes.
-      let end = text.indexOf('"', quote + 1);
-      for (;;) {
-        if (end === -1) return false; // unterminated: not JSON, JSON.parse refused it already
-        let backslashes = 0;
-        while (text.charCodeAt(end - 1 - backslashes) === 0x5c) backslashes++;
-        if (backslashes % 2 === 0) break;
-        end = text.indexOf('"', end + 1);
-      }
-      i = end + 1;
+    for (const name in item) {
+      count++;
+      const member = (item as Record<string, unknown>)[name];
+      if (member !== null && typeof member === "object") pending.push(member);
     }
   }
+  return count;
+}
+
+/**
+ * True when a JSON text (already accepted by JSON.parse) repeats a member name inside one object.
+ * JSON.parse keeps one member per name, so a text with a repeated name has more member names than
+ * its parsed value has members: two counts, no per-object sets and no name strings.
+ */
+export function hasDuplicateMembers(text: string, ...parsed: [unknown?]): boolean {
+  let value: unknown;
+  if (parsed.length > 0) value = parsed[0];
+  else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return false; // not JSON at all: no member is repeated in it
+    }
+  }
+  return countMemberNames(text) !== countMembers(value);
 }
 
 /**
@@ -97,7 +100,7 @@ function parseObject(bytes: Buffer, realm: string | undefined): Record<string, u
   }
   if (value === null || typeof value !== "object" || Array.isArray(value))
     throw new InvalidTokenError("malformed", realm);
-  if (hasDuplicateMembers(text)) throw new InvalidTokenError("duplicate_member", realm);
+  if (hasDuplicateMembers(text, value)) throw new InvalidTokenError("duplicate_member", realm);
   return value as Record<string, unknown>;
 }
 

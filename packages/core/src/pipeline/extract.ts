@@ -1,24 +1,36 @@
 /**
- * Stage 1 of 7: find the bearer token in a request (RFC 6750 §2).
+ * Stage 1 of 8: find the access token in a request (RFC 6750 §2, RFC 9449 §7.1).
  *
- * - §2.1 `Authorization: Bearer 1*SP b64token`; the scheme is case-insensitive (RFC 7235 §2.1). A
- *   header of another scheme is no bearer credentials at all (401 without an error code).
+ * - §2.1 `Authorization: Bearer 1*SP b64token`, and `Authorization: DPoP 1*SP token68` when DPoP is
+ *   accepted; schemes are case-insensitive (RFC 7235 §2.1). A header of a scheme the verifier does not
+ *   accept (DPoP where it is off, Bearer where DPoP is required) is no credentials at all (401 without
+ *   an error code, with the challenges of the schemes that are accepted).
  * - §2.2 the `access_token` form-body parameter and §2.3 the `access_token` query parameter, each
  *   only when enabled: both leak tokens into logs and caches more easily than a header does.
  * - §2: a token sent by more than one method is a malformed request (400).
  */
 import { InvalidRequestError, MissingCredentialsError } from "../errors/bearer-error.js";
+import type { Scheme } from "../errors/challenge.js";
 import type { ResolvedOptions } from "../options/resolved-options.js";
 import type { RequestLike } from "../types.js";
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-type Options = Pick<ResolvedOptions, "realm" | "maxTokenLength" | "allowFormBodyToken" | "allowQueryToken">;
+type Options = Pick<
+  ResolvedOptions,
+  "realm" | "maxTokenLength" | "allowFormBodyToken" | "allowQueryToken" | "challenge"
+>;
+
+/** The token a request carries and the scheme it came with. */
+export interface Credentials {
+  readonly token: string;
+  readonly scheme: Scheme;
+}
 
 function headerValue(headers: RequestLike["headers"] | Headers, name: string): string | string[] | undefined {
   if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
-  return (headers as RequestLike["headers"])[name];
+  return (headers as Record<string, string | string[] | undefined>)[name];
 }
 
 /** True when `token` fits RFC 6750's b64token; one that does not is a malformed request (400). */
@@ -38,7 +50,26 @@ function checkTokenSyntax(token: string, options: Options): string {
   return token;
 }
 
-function fromAuthorizationHeader(request: RequestLike, options: Options): string | undefined {
+/** True when `value` starts with `name` (lower-case ASCII) compared without regard to case, no copy made. */
+function startsWithScheme(value: string, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    // ASCII letters only: OR-ing 0x20 lower-cases A-Z and leaves a-z as they are.
+    if ((value.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The scheme of an Authorization header value whose scheme ends at `end`, when this verifier accepts it. */
+function acceptedScheme(value: string, end: number, options: Options): Scheme | undefined {
+  if (end === 6) {
+    if (options.challenge.bearer && startsWithScheme(value, "bearer")) return "Bearer";
+  } else if (end === 4) {
+    if (options.challenge.dpopAlgs !== undefined && startsWithScheme(value, "dpop")) return "DPoP";
+  }
+  return undefined;
+}
+
+function fromAuthorizationHeader(request: RequestLike, options: Options): Credentials | undefined {
   let value = headerValue(request.headers, "authorization");
   if (Array.isArray(value)) {
     if (value.length > 1) throw new InvalidRequestError("multiple_headers", options.realm);
@@ -46,12 +77,12 @@ function fromAuthorizationHeader(request: RequestLike, options: Options): string
   }
   if (typeof value !== "string") return undefined;
   const space = value.indexOf(" ");
-  const scheme = space === -1 ? value : value.slice(0, space);
-  if (scheme.length !== 6 || scheme.toLowerCase() !== "bearer") return undefined;
+  const scheme = acceptedScheme(value, space === -1 ? value.length : space, options);
+  if (scheme === undefined) return undefined;
   if (space === -1) throw new InvalidRequestError("empty_token", options.realm);
   let start = space + 1;
   while (value.charCodeAt(start) === 0x20) start++;
-  return checkTokenSyntax(value.slice(start), options);
+  return { token: checkTokenSyntax(value.slice(start), options), scheme };
 }
 
 /** Reads `access_token` from a parsed parameter object; undefined when absent. */
@@ -89,11 +120,12 @@ function isFormBody(request: RequestLike): boolean {
 }
 
 /**
- * Returns the one bearer token of `request`, or throws: 401 without an error code when there is
- * none, 400 `invalid_request` when it is empty, malformed, too large, or sent more than once.
- * @example const token = findBearerToken({ headers: req.headers }, options);
+ * Returns the one access token of `request` with its scheme, or throws: 401 without an error code
+ * when there is none, 400 `invalid_request` when it is empty, malformed, too large, or sent more than
+ * once. The form-body and query methods (RFC 6750 §2.2, §2.3) exist for the Bearer scheme only.
+ * @example const { token, scheme } = findCredentials({ headers: req.headers }, options);
  */
-export function findBearerToken(request: RequestLike, options: Options): string {
+export function findCredentials(request: RequestLike, options: Options): Credentials {
   if (request === null || typeof request !== "object" || request.headers == null) {
     throw new MissingCredentialsError(options.realm);
   }
@@ -105,8 +137,8 @@ export function findBearerToken(request: RequestLike, options: Options): string 
   const fromBody =
     options.allowFormBodyToken && isFormBody(request) ? parameter(request.body, options) : undefined;
   const fromQuery = options.allowQueryToken ? parameter(queryOf(request), options) : undefined;
-  const found = [fromHeader, fromBody, fromQuery].filter((token) => token !== undefined);
+  const found = [fromHeader?.token, fromBody, fromQuery].filter((token) => token !== undefined);
   if (found.length > 1) throw new InvalidRequestError("multiple_methods", options.realm);
   if (found.length === 0) throw new MissingCredentialsError(options.realm);
-  return found[0] as string;
+  return fromHeader ?? { token: found[0] as string, scheme: "Bearer" };
 }

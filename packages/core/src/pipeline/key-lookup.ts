@@ -1,5 +1,5 @@
 /**
- * Stage 3 of 7: find the candidate keys for a token. The key set is always the one configured for
+ * Stage 3 of 8: find the candidate keys for a token. The key set is always the one configured for
  * the token's (already matched) issuer; `jku`, `x5u`, `jwk` and `x5c` headers are never read, so a
  * token can never choose where its own keys come from.
  */

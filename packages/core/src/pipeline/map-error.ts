@@ -1,15 +1,27 @@
 /**
- * Stage 7 of 7: every failure leaves the verifier as a BearerError. Our own errors pass through; a
+ * Stage 8 of 8: every failure leaves the verifier as a BearerError. Our own errors pass through; a
  * key-layer failure that escaped becomes 503 (never `invalid_token`: the fault is ours or the
- * provider's, not the client's); anything else that a hostile token managed to trigger becomes a 401
- * with the cause kept for logs, so no input can produce a 500.
+ * provider's, not the client's). Anything else is an exception nobody expected (a bug, or a user
+ * function that threw where no rule covers it): 500 InternalVerifierError with a fixed text, reported
+ * through `onError`. Never `invalid_token`, which would send clients to fetch new tokens in a loop for
+ * a fault that is ours.
  */
-import { BearerError, InvalidTokenError, KeysUnavailableError } from "../errors/bearer-error.js";
+import { BearerError, InternalVerifierError, KeysUnavailableError } from "../errors/bearer-error.js";
 import { KeyFetchError } from "../keys/fetch-json.js";
+import type { InternalErrorEvent } from "../types.js";
 
-/** Maps any thrown value to the BearerError to answer with. */
-export function toBearerError(error: unknown, realm: string | undefined): BearerError {
+/** Maps any thrown value to the BearerError to answer with; `onError` hears of unexpected ones. */
+export function toBearerError(
+  error: unknown,
+  onError?: ((event: InternalErrorEvent) => void) | undefined,
+): BearerError {
   if (error instanceof BearerError) return error;
-  if (error instanceof KeyFetchError) return new KeysUnavailableError(error.reason, 1, error);
-  return new InvalidTokenError("malformed", realm, error);
+  if (error instanceof KeyFetchError) return new KeysUnavailableError(error.reason, 1, error, error.detail);
+  try {
+    onError?.({ reason: "internal_error", error });
+  } catch {
+    // A reporting hook that throws must not change the answer.
+  }
+  // The exception's own text stays in `cause`: it may quote whatever input reached the failing code.
+  return new InternalVerifierError("internal_error", error, "an unexpected exception inside verification");
 }

@@ -1,19 +1,25 @@
 /**
- * Stage 6 of 7: scopes. Reads what a token grants (RFC 6749 §3.3 `scope`, RFC 9068 / Okta / Entra
+ * Stage 7 of 8: scopes. Reads what a token grants (RFC 6749 §3.3 `scope`, RFC 9068 / Okta / Entra
  * `scp`, or any claim the user names: `roles`, `permissions`, Keycloak's nested roles) and checks a
  * route's requirement against it. A scope matches only as a whole word, so `orders:readonly` never
  * grants `orders:read`.
  */
-import { InsufficientScopeError, InvalidTokenError } from "../errors/bearer-error.js";
-import { isScopeToken } from "../errors/challenge.js";
+import { InsufficientScopeError, InternalVerifierError, InvalidTokenError } from "../errors/bearer-error.js";
+import { type ChallengeContext, isScopeToken, realmOnly } from "../errors/challenge.js";
 import type { AuthResult, ClaimCheck, JWTPayload, ScopeClaim, ScopeReader } from "../types.js";
 
-/** The verifier realm each AuthResult was produced under, so free functions can build its 403. */
-const realms = new WeakMap<AuthResult, string | undefined>();
+/**
+ * The challenge context of the verifier that produced an AuthResult, stored on the result itself under
+ * a registered symbol: copies made with spread keep it, JSON and Object.keys do not show it, and the
+ * ESM and CJS builds read the same key. Free functions (`assertScopes(auth, …)`) build their 403 from it.
+ */
+export const CHALLENGE_CONTEXT: unique symbol = Symbol.for("resource-guard.challenge-context") as never;
 
-/** Records the realm for `auth`; called once by the verifier when it creates the result. */
-export function registerAuthRealm(auth: AuthResult, realm: string | undefined): void {
-  realms.set(auth, realm);
+const DEFAULT_CONTEXT = realmOnly("api");
+
+/** The challenge context `auth` was produced under (the default realm for a hand-made result). */
+export function contextOf(auth: AuthResult): ChallengeContext {
+  return (auth as { [CHALLENGE_CONTEXT]?: ChallengeContext })[CHALLENGE_CONTEXT] ?? DEFAULT_CONTEXT;
 }
 
 function addWords(value: unknown, into: Set<string>): void {
@@ -91,23 +97,42 @@ function hasScope(auth: AuthResult, scope: string): boolean {
   return auth.scopes.includes(scope);
 }
 
-function realmOf(auth: AuthResult): string | undefined {
-  return realms.has(auth) ? realms.get(auth) : "api";
+/** True for a promise or any thenable; a `then` getter that throws counts as one (it is not a boolean). */
+function isThenable(value: unknown): boolean {
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return true;
+  }
 }
 
 /**
  * Throws a 401 `invalid_token` (`claim_rule`) unless `check(auth.claims, auth)` returns true; a
- * throwing check counts as a refusal. For rules on every route, prefer the `requiredClaims` option.
+ * throwing check counts as a refusal. The check must be synchronous: one that returns a promise is a
+ * programming error, answered 500 InternalVerifierError (`claim_check_async`), and its rejection is
+ * handled so it cannot bring the process down. For rules on every route, or checks that need I/O,
+ * use the `requiredClaims` option (its functions may be async).
  * @example assertClaims(auth, (claims) => claims.tenant === "acme");
  */
-export function assertClaims(auth: AuthResult, check: ClaimCheck): void {
-  let accepted: boolean;
+export function assertClaims(auth: AuthResult, check: ClaimCheck, context = contextOf(auth)): void {
+  let answer: unknown;
   try {
-    accepted = check(auth.claims, auth) === true;
+    answer = check(auth.claims, auth);
   } catch (error) {
-    throw new InvalidTokenError("claim_rule", realmOf(auth), error);
+    throw new InvalidTokenError("claim_rule", context, error).rechallenge(context, auth.scheme);
   }
-  if (!accepted) throw new InvalidTokenError("claim_rule", realmOf(auth));
+  if (answer === true) return;
+  if (isThenable(answer)) {
+    // Promise.resolve adopts the thenable in a later job; a throwing `then` lands in this catch too.
+    Promise.resolve(answer as PromiseLike<unknown>).catch(() => undefined);
+    throw new InternalVerifierError(
+      "claim_check_async",
+      undefined,
+      "a requireClaims/assertClaims check returned a promise; these checks must be synchronous",
+    );
+  }
+  throw new InvalidTokenError("claim_rule", context).rechallenge(context, auth.scheme);
 }
 
 /**
@@ -115,9 +140,9 @@ export function assertClaims(auth: AuthResult, check: ClaimCheck): void {
  * `scope` parameter lists all of `required` (RFC 6750 §3).
  * @example assertScopes(auth, ["orders:read"]);
  */
-export function assertScopes(auth: AuthResult, required: readonly string[]): void {
+export function assertScopes(auth: AuthResult, required: readonly string[], context = contextOf(auth)): void {
   for (const scope of required) {
-    if (!hasScope(auth, scope)) throw new InsufficientScopeError(required, realmOf(auth));
+    if (!hasScope(auth, scope)) throw new InsufficientScopeError(required, context, auth.scheme);
   }
 }
 
@@ -125,7 +150,11 @@ export function assertScopes(auth: AuthResult, required: readonly string[]): voi
  * Throws a 403 `insufficient_scope` unless `auth` holds at least one scope in `required`.
  * @example assertAnyScope(auth, ["orders:read", "orders:admin"]);
  */
-export function assertAnyScope(auth: AuthResult, required: readonly string[]): void {
+export function assertAnyScope(
+  auth: AuthResult,
+  required: readonly string[],
+  context = contextOf(auth),
+): void {
   for (const scope of required) if (hasScope(auth, scope)) return;
-  throw new InsufficientScopeError(required, realmOf(auth));
+  throw new InsufficientScopeError(required, context, auth.scheme);
 }

@@ -1,11 +1,11 @@
 /**
- * Stage 4 of 7: the header checks and the signature. Everything that decides *whether* crypto may run
+ * Stage 4 of 8: the header checks and the signature. Everything that decides *whether* crypto may run
  * happens first: the algorithm must be on the issuer's allow-list (never taken on the token's word),
  * `crit` must be empty (we implement no extensions, RFC 7515 §4.1.11), and the key must fit the
  * algorithm by `kty`, curve and its own `alg`. Then node:crypto verifies synchronously with a KeyObject
  * imported once per key: no WebCrypto round trip, no per-request key parsing.
  */
-import { constants, createHmac, timingSafeEqual, verify } from "node:crypto";
+import { constants, createHmac, type KeyObject, timingSafeEqual, verify } from "node:crypto";
 import { InvalidTokenError } from "../errors/bearer-error.js";
 import type { KeyRecord } from "../keys/import-key.js";
 import { ALGORITHMS, type AlgorithmSpec } from "../options/algorithms.js";
@@ -33,6 +33,19 @@ function fits(record: KeyRecord, alg: string, spec: AlgorithmSpec): boolean {
 }
 
 function verifyWith(record: KeyRecord, spec: AlgorithmSpec, data: Buffer, signature: Buffer): boolean {
+  return verifyJwsSignature(spec, record.key, data, signature);
+}
+
+/**
+ * One JWS signature check (RFC 7518 §3) with a key already known to fit `spec`; false on any failure.
+ * Shared by access tokens and DPoP proofs (RFC 9449 §4.3), so both verify exactly alike.
+ */
+export function verifyJwsSignature(
+  spec: AlgorithmSpec,
+  key: KeyObject,
+  data: Buffer,
+  signature: Buffer,
+): boolean {
   try {
     switch (spec.kty) {
       case "RSA":
@@ -40,17 +53,17 @@ function verifyWith(record: KeyRecord, spec: AlgorithmSpec, data: Buffer, signat
           spec.hash,
           data,
           spec.padding === constants.RSA_PKCS1_PSS_PADDING
-            ? { key: record.key, padding: spec.padding, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-            : { key: record.key, padding: spec.padding },
+            ? { key, padding: spec.padding, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+            : { key, padding: spec.padding },
           signature,
         );
       case "EC":
         if (signature.length !== spec.signatureLength) return false;
-        return verify(spec.hash, data, { key: record.key, dsaEncoding: "ieee-p1363" }, signature);
+        return verify(spec.hash, data, { key, dsaEncoding: "ieee-p1363" }, signature);
       case "OKP":
-        return verify(null, data, record.key, signature);
+        return verify(null, data, key, signature);
       case "oct": {
-        const mac = createHmac(spec.hash as string, record.key)
+        const mac = createHmac(spec.hash as string, key)
           .update(data)
           .digest();
         return mac.length === signature.length && timingSafeEqual(mac, signature);

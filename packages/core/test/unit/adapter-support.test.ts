@@ -8,6 +8,7 @@ const auth = Object.freeze({
   claims: { tenant: "acme" },
   scopes: [],
   issuer: "x",
+  scheme: "Bearer" as const,
 });
 
 describe("resolveVerifier", () => {

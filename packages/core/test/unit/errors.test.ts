@@ -67,11 +67,18 @@ describe("the error hierarchy", () => {
     expect(error.name).toBe("InvalidTokenError");
   });
 
-  it("keeps the detailed reason and cause out of enumerable properties", () => {
+  it("keeps the reason code, its detail and the cause out of enumerable properties", () => {
     const cause = new Error("internal detail");
-    const error = new KeysUnavailableError("https://idp/jwks answered HTTP 500", 1, cause);
-    expect(error.reason).toBe("https://idp/jwks answered HTTP 500");
+    const error = new KeysUnavailableError(
+      "jwks_http_status",
+      1,
+      cause,
+      "https://idp/jwks answered HTTP 500",
+    );
+    expect(error.reason).toBe("jwks_http_status");
+    expect(error.detail).toBe("https://idp/jwks answered HTTP 500");
     expect(Object.keys(error)).not.toContain("reason");
+    expect(Object.keys(error)).not.toContain("detail");
     expect(JSON.stringify(error)).not.toContain("idp/jwks");
     expect(error.message).toBe("The signing keys are unavailable; try again later");
     expect(error.cause).toBe(cause);

@@ -17,7 +17,13 @@ async function idpWith(options: TestIdpOptions = {}) {
 /** A verifier on a clock the test moves by hand; tokens are signed for the same clock. */
 function setUp(idp: TestIdp, extra: Partial<VerifierOptions> = {}) {
   const clock = { ms: Date.now() };
-  const verifier = createVerifier({ issuer: idp.issuer, audience: AUDIENCE, now: () => clock.ms, ...extra });
+  const verifier = createVerifier({
+    issuer: idp.issuer,
+    audience: AUDIENCE,
+    now: () => clock.ms,
+    monotonicNow: () => clock.ms,
+    ...extra,
+  });
   const sign = (claims: Record<string, unknown> = {}, opts: Parameters<TestIdp["sign"]>[1] = {}) =>
     idp.sign(
       { aud: AUDIENCE, exp: Math.floor(clock.ms / 1000) + 3600, ...claims },
@@ -29,10 +35,17 @@ function setUp(idp: TestIdp, extra: Partial<VerifierOptions> = {}) {
 async function outcome(promise: Promise<unknown>) {
   return promise.then(
     () => ({ status: 200 }) as Record<string, unknown>,
-    (e: { status: number; code?: string; reason: string; headers: Record<string, string> }) => ({
+    (e: {
+      status: number;
+      code?: string;
+      reason: string;
+      detail?: string;
+      headers: Record<string, string>;
+    }) => ({
       status: e.status,
       code: e.code,
       reason: e.reason,
+      ...(e.detail === undefined ? {} : { detail: e.detail }),
       headers: e.headers,
     }),
   );
@@ -140,10 +153,11 @@ describe("key cache", () => {
     const { verifier, clock, sign } = setUp(idp, { tokenCache: false });
     const token = await sign();
     await verifier.verify(token);
-    clock.ms += 59_000; // max-age=5 is raised to the 1 minute floor
+    // max-age=5 is raised to the 1 minute floor, then shortened by up to 20 % at random: 48 to 60 s.
+    clock.ms += 47_000;
     await verifier.verify(token);
     expect(idp.jwksHits).toBe(1);
-    clock.ms += 2_000;
+    clock.ms += 14_000;
     await verifier.verify(token); // served from the stale set while one background refresh runs
     await expect.poll(() => idp.jwksHits).toBe(2);
   });
@@ -168,43 +182,46 @@ describe("key cache", () => {
     expect(await outcome(verifier.verify(token))).toEqual({
       status: 503,
       code: undefined,
-      reason: expect.stringContaining("answered HTTP 500"),
+      reason: "discovery_http_status",
+      detail: `${idp.origin}/.well-known/openid-configuration answered HTTP 500`,
       headers: { "Retry-After": "1" },
     });
     const hits = idp.totalHits;
     expect(await outcome(verifier.verify(token))).toMatchObject({
       status: 503,
+      reason: "backoff",
       headers: { "Retry-After": "1" },
     });
     expect(idp.totalHits).toBe(hits); // within the backoff: no new request
     clock.ms += 1_001;
-    expect(await outcome(verifier.verify(token))).toMatchObject({
-      status: 503,
-      headers: { "Retry-After": "2" },
-    });
+    // The second wait is 1 to 2 s (2 s shortened by up to half at random).
+    const second = await outcome(verifier.verify(token));
+    expect(second).toMatchObject({ status: 503, reason: "discovery_http_status" });
+    expect(["1", "2"]).toContain((second.headers as Record<string, string>)["Retry-After"]);
     idp.fault = null;
     clock.ms += 2_001;
     await expect(verifier.verify(token)).resolves.toBeDefined();
   });
 
   it.each([
-    ["status-404", "answered HTTP 404"],
-    ["not-json", "did not answer with JSON"],
-    ["truncated", "did not answer with JSON"],
-    ["huge", "exceeds maxResponseBytes"],
-    ["redirect-loop", "too many redirects"],
-    ["redirect-other-host", "to another origin refused"],
-    ["reset", "failed"],
-  ] as [Fault, string][])(
-    "answers 503 (never invalid_token) when cold and the provider sends %s",
-    async (fault, reason) => {
+    ["status-404", "jwks_http_status", "answered HTTP 404"],
+    ["not-json", "jwks_not_json", "did not answer with JSON"],
+    ["truncated", "jwks_not_json", "did not answer with JSON"],
+    ["huge", "jwks_too_large", "exceeds maxResponseBytes"],
+    ["redirect-loop", "jwks_redirect", "too many redirects"],
+    ["redirect-other-host", "jwks_redirect", "to another origin refused"],
+    ["reset", "jwks_network", "failed"],
+  ] as [Fault, string, string][])(
+    "answers 503 (never invalid_token) when cold and the provider sends %s, with reason %s",
+    async (fault, reason, detail) => {
       const idp = await idpWith({ discovery: "none" });
       idp.fault = fault;
       const { verifier, sign } = setUp(idp, { jwksUri: idp.jwksUri });
       expect(await outcome(verifier.verify(await sign()))).toMatchObject({
         status: 503,
         code: undefined,
-        reason: expect.stringContaining(reason),
+        reason,
+        detail: expect.stringContaining(detail),
       });
     },
   );
@@ -215,7 +232,8 @@ describe("key cache", () => {
     const { verifier, sign } = setUp(idp, { timeoutMs: 150 });
     expect(await outcome(verifier.verify(await sign()))).toMatchObject({
       status: 503,
-      reason: expect.stringContaining("within 150 ms"),
+      reason: "discovery_timeout",
+      detail: expect.stringContaining("within 150 ms"),
     });
   });
 
@@ -228,8 +246,9 @@ describe("key cache", () => {
     expect(events).toEqual([
       {
         issuer: idp.issuer,
-        url: undefined,
-        reason: `${idp.origin}/.well-known/openid-configuration answered HTTP 500`,
+        url: `${idp.origin}/.well-known/openid-configuration`,
+        reason: "discovery_http_status",
+        detail: `${idp.origin}/.well-known/openid-configuration answered HTTP 500`,
       },
     ]);
   });

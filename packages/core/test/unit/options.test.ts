@@ -76,7 +76,7 @@ describe("resolveOptions (through createVerifier)", () => {
     expect(() => createVerifier({ ...base, secret, algorithms: ["HS512"] })).toThrow(/too short for HS512/);
     expect(() => createVerifier({ ...base, secret, algorithms: ["RS256"] })).toThrow(/only verifies HS256/);
     expect(() => createVerifier({ ...base, secret, jwksUri: "https://idp.example.com/jwks" })).toThrow(
-      /never both/,
+      /has more than one key source \("secret", "jwks", "jwksUri"\/"metadataUrl"\); give it exactly one/,
     );
   });
 
@@ -145,5 +145,31 @@ describe("resolveOptions (through createVerifier)", () => {
     expect(() =>
       createVerifier({ audience: "a", issuers: [{ issuer: base.issuer, tenants: ["t1"] }] }),
     ).toThrow(/only allowed with an issuer template/);
+  });
+
+  it("validates the key layer's options: monotonicNow, maxRsaModulusBits, onError", () => {
+    expect(() => createVerifier({ ...base, monotonicNow: 5 as never })).toThrow(
+      new TypeError(
+        'resource-guard: "monotonicNow" must be a function returning milliseconds on a clock that never steps (a test hook)',
+      ),
+    );
+    expect(() => createVerifier({ ...base, monotonicNow: () => 0 })).not.toThrow();
+    for (const bits of [2047, 16385, 4096.5, "8192"]) {
+      expect(() => createVerifier({ ...base, maxRsaModulusBits: bits as never })).toThrow(
+        new TypeError(
+          `resource-guard: "maxRsaModulusBits" must be a whole number from 2048 to 16384, got ${String(bits)}`,
+        ),
+      );
+    }
+    expect(() => createVerifier({ ...base, maxRsaModulusBits: 16384 })).not.toThrow();
+    expect(() => createVerifier({ ...base, onError: "log" as never })).toThrow(
+      /"onError" must be a function/,
+    );
+  });
+
+  it("counts a requiredClaims function as the other binding that audience: false needs", () => {
+    expect(() =>
+      createVerifier({ ...base, audience: false, requiredClaims: { token_use: (v) => v === "access" } }),
+    ).not.toThrow();
   });
 });
