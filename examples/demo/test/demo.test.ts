@@ -61,7 +61,9 @@ async function isListening(url: string): Promise<boolean> {
   }
 }
 
-describe.concurrent("pnpm demo", () => {
+// Each test starts the demo as a TypeScript process that waits for a real token to expire: on a busy
+// two-core machine three of them side by side take longer than the default 20 s.
+describe.concurrent("pnpm demo", { timeout: 60_000 }, () => {
   it.each(FRAMEWORKS)(
     "tells the whole story on %s and exits 0, leaving nothing running",
     async (framework) => {
