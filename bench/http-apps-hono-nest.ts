@@ -9,7 +9,7 @@ import type { Server } from "node:http";
 import type { AppConfig, AppSettings } from "./http-apps.js";
 
 const BODY = { ok: true };
-const ALGORITHMS = ["RS256"];
+const ALGORITHMS: ["RS256"] = ["RS256"];
 const CACHED_ONLY = ["hot", "rotating"] as const;
 
 async function honoServer(settings?: AppSettings): Promise<Server> {

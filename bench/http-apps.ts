@@ -6,6 +6,7 @@
  * framework does with no verification at all.
  */
 import type { Server } from "node:http";
+import type { JwsAlgorithm } from "@resource-guard/core";
 import { HONO_NEST_CONFIGS } from "./http-apps-hono-nest.js";
 import { createLimitVerifier, type LimitVerify } from "./limit-verifier.js";
 
@@ -37,7 +38,7 @@ export interface AppConfig {
 }
 
 const BODY = { ok: true };
-const ALGORITHMS = ["RS256"];
+const ALGORITHMS: JwsAlgorithm[] = ["RS256"];
 
 // The peer libraries and frameworks have no types reachable from bench/ (their @types packages are
 // devDependencies elsewhere), so these builders treat them as untyped.

@@ -31,7 +31,8 @@ async function main(): Promise<number> {
       tokenTtl: args.tokenTtl,
       opaque: args.opaque,
       asPort: Number(process.env.AS_PORT ?? 4000),
-      apiPort: Number(process.env.API_PORT ?? 3000),
+      // 4001, not 3000: the README's quick starts listen on 3000 and may run beside the demo.
+      apiPort: Number(process.env.API_PORT ?? 4001),
       write,
     });
     return 0;
@@ -49,7 +50,15 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (code === "EADDRINUSE" || code === "EACCES") {
+      const { port } = error as { port?: number };
+      console.error(
+        `Cannot listen on port ${port}: ${code === "EADDRINUSE" ? "it is taken" : "not allowed"}. Choose others with AS_PORT and API_PORT.`,
+      );
+    } else {
+      console.error(error);
+    }
     process.exit(1);
   },
 );

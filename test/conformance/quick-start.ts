@@ -5,9 +5,11 @@
  * ISSUER/AUDIENCE pointing at a test IdP and PORT=0, and checked over real HTTP. The docs then cannot
  * drift from what works.
  */
+import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
 import { expect, vi } from "vitest";
 import { parseChallenges } from "./challenge-parser.js";
 
@@ -132,6 +134,11 @@ export async function checkQuickStart(url: string, sign: (scope?: string) => Pro
   const missing = await get("/me");
   expect(missing.status).toBe(401);
   expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+  expect(missing.headers.get("content-type")).toBe("application/json; charset=utf-8");
+  expect(await missing.json()).toEqual({
+    error: "unauthorized",
+    error_description: "Bearer authentication is required",
+  });
 
   const me = await get("/me", await sign("orders:read"));
   expect(me.status).toBe(200);
@@ -142,8 +149,43 @@ export async function checkQuickStart(url: string, sign: (scope?: string) => Pro
   expect(parseChallenges(forbidden.headers.get("www-authenticate") ?? "")).toEqual([
     { scheme: "Bearer", params: { realm: "api", error: "insufficient_scope", scope: "orders:read" } },
   ]);
+  expect(await forbidden.json()).toEqual({
+    error: "insufficient_scope",
+    error_description: "The token lacks a scope this resource requires",
+  });
 
   const orders = await get("/orders", await sign("orders:read"));
   expect(orders.status).toBe(200);
   expect(await orders.json()).toEqual([{ id: 1, item: "coffee" }]);
+}
+
+/**
+ * The README's "Get a token and try it" commands: the environment the quick start is started with
+ * (`ISSUER=… AUDIENCE=… node server.mjs`) and the shell command that sets TOKEN.
+ */
+export function readmeTokenRecipe(): { issuer: string; audience: string; tokenCommand: string } {
+  const text = readFileSync(DOCS[0] as URL, "utf8");
+  const start = text.indexOf("### Get a token and try it");
+  const fence = text.indexOf("```sh\n", start);
+  const block = text.slice(fence + "```sh\n".length, text.indexOf("\n```", fence));
+  const env = /^ISSUER=(\S+) AUDIENCE=(\S+) node server\.mjs$/m.exec(block);
+  const token = /^TOKEN=\$\((?:[^\n]*\\\n)*[^\n]*\)$/m.exec(block);
+  if (!env || !token) throw new Error("README.md: the token recipe is not where the test expects it");
+  return { issuer: env[1] as string, audience: env[2] as string, tokenCommand: token[0] };
+}
+
+/**
+ * Runs the README's TOKEN command with `issuer` in place of the documented one; resolves the token.
+ * Asynchronous, because the authorization server answering it runs in this process.
+ */
+export async function runTokenCommand(
+  recipe: ReturnType<typeof readmeTokenRecipe>,
+  issuer: string,
+): Promise<string> {
+  const command = recipe.tokenCommand.split(recipe.issuer).join(issuer);
+  const { stdout } = await promisify(execFile)("bash", ["-c", `${command}\nprintf %s "$TOKEN"`], {
+    encoding: "utf8",
+    timeout: 15_000,
+  });
+  return stdout;
 }

@@ -31,6 +31,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { exportJWK, generateKeyPair } from "jose";
+import { createMemoryAdapter } from "../../examples/demo/src/memory-adapter.js";
 
 interface ProviderModule {
   default: new (
@@ -118,6 +119,8 @@ export async function startAuthorizationServer(
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
   const signingKey = { ...(await exportJWK(privateKey)), kid: "as-rs256", alg: "RS256", use: "sig" };
   const provider = new Provider(issuer, {
+    // An explicit in-memory store (the demo's): without one, oidc-provider warns on every start.
+    adapter: createMemoryAdapter(),
     jwks: { keys: [signingKey] },
     cookies: { keys: ["interop-cookie-key-not-secret"] },
     // The lifetime is the resource server's (oidc-provider's default, made explicit to keep it quiet).

@@ -76,7 +76,7 @@ async function mockToken(params: Record<string, string>): Promise<string> {
   return res.body.access_token as string;
 }
 
-function options(extra: Partial<VerifierOptions> = {}): VerifierOptions {
+function options(): VerifierOptions {
   return {
     issuers: [
       // oidc-provider issues RFC 9068 tokens, so ID tokens and other JWTs are kept out by typ.
@@ -84,7 +84,6 @@ function options(extra: Partial<VerifierOptions> = {}): VerifierOptions {
       // oauth2-mock-server stamps typ JWT and no client: its own settings.
       { issuer: mock.issuer.url!, audience: ORDERS, scopeClaims: ["scope"] },
     ],
-    ...extra,
   };
 }
 

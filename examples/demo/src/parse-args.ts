@@ -21,7 +21,7 @@ export const USAGE = `Usage: pnpm demo [--framework express|koa|fastify|hono|nes
   --opaque      opaque access tokens, which the API introspects at the authorization server
                 (RFC 7662), instead of JWTs
   --serve       keep the authorization server and the API up and print curl commands;
-                ports AS_PORT (default 4000) and API_PORT (default 3000)
+                ports AS_PORT (default 4000) and API_PORT (default 4001)
   --token-ttl   access token lifetime in seconds (default 5; 300 with --serve)`;
 
 /**

@@ -13,7 +13,7 @@ import type { Write } from "./transcript.js";
  * Starts both servers and resolves once a signal has stopped them.
  *
  * @example
- * await serve({ framework: "koa", tokenTtl: 300, asPort: 4000, apiPort: 3000, write: console.log });
+ * await serve({ framework: "koa", tokenTtl: 300, asPort: 4000, apiPort: 4001, write: console.log });
  */
 export async function serve(options: {
   framework: Framework;

@@ -15,7 +15,7 @@ export type Framework = (typeof FRAMEWORKS)[number];
 
 export interface RunningApi {
   readonly framework: Framework;
-  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  /** Base URL, e.g. `http://127.0.0.1:4001`. */
   readonly url: string;
   close(): Promise<void>;
 }

@@ -4,6 +4,9 @@
  * `WWW-Authenticate` and body, identical for Express, Koa, Fastify, Hono and NestJS. The example servers
  * (`src/server.ts`) are also started from environment variables, as `pnpm --filter … start` does.
  */
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthorizationServer, startAuthorizationServer } from "../src/authorization-server.js";
 import { type DemoClient, ORDERS_API_CLIENT, READER_CLIENT, WRITER_CLIENT } from "../src/clients.js";
@@ -253,4 +256,28 @@ describe("the example servers with opaque tokens", () => {
     },
     90_000,
   );
+});
+
+// One at a time: each starts a TypeScript process, and the concurrent ones above are enough load.
+describe("the example servers, on a taken port", () => {
+  it.each(FRAMEWORKS)("%s exits 1 with the reason when its port is taken", async (framework) => {
+    const taken = createServer();
+    taken.listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const { code, stdout, stderr } = await runScript(`examples/${framework}/src/server.ts`, [], {
+        ISSUER: as.issuer,
+        AUDIENCE: as.audience,
+        PORT: String(port),
+      });
+      expect({ code, stdout, stderr: stderr.trim() }).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `Cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      });
+    } finally {
+      taken.close();
+    }
+  });
 });

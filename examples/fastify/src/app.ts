@@ -45,7 +45,7 @@ const newOrderSchema = {
  *
  * @example
  * const app = await createApp({ issuer: "http://127.0.0.1:4000", audience: "https://orders.example.com" });
- * await app.listen({ port: 3000, host: "127.0.0.1" });
+ * await app.listen({ port: 3001, host: "127.0.0.1" });
  */
 export async function createApp(
   options: OrdersApiOptions,

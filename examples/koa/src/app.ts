@@ -26,7 +26,7 @@ interface Order {
  *
  * @example
  * const app = createApp({ issuer: "http://127.0.0.1:4000", audience: "https://orders.example.com" });
- * app.listen(3000, "127.0.0.1");
+ * app.listen(3001, "127.0.0.1");
  */
 export function createApp(options: OrdersApiOptions): Koa {
   const orders: Order[] = [{ id: "ord_1001", item: "espresso beans", quantity: 2, createdBy: "seed" }];

@@ -4,7 +4,8 @@
  *   ISSUER        the authorization server's issuer identifier (required)
  *   AUDIENCE      the `aud` value tokens must carry for this API (required)
  *   JWKS_URI      where the signing keys are; discovered from ISSUER when unset
- *   PORT          default 3000; HOST default 127.0.0.1
+ *   PORT          default 3001 (the quick starts use 3000, `pnpm demo --serve` 4000 and 4001);
+ *                 HOST default 127.0.0.1
  *   DPOP          `1` accepts DPoP-bound tokens (RFC 9449) besides bearer tokens; `required`: only those
  *   MTLS          `1` accepts certificate-bound tokens (RFC 8705); `required`: only those
  *   TLS_KEY, TLS_CERT, TLS_CA   PEM files: serve HTTPS and ask clients for a certificate
@@ -24,7 +25,7 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./app.js";
 
-const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
+const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3001", HOST = "127.0.0.1" } = process.env;
 const { DPOP, MTLS, TLS_KEY, TLS_CERT, TLS_CA, CLIENT_CERT_HEADER, TRUST_PROXY } = process.env;
 const { INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET = "", INTROSPECTION_ENDPOINT } = process.env;
 if (!ISSUER || !AUDIENCE) {
@@ -75,6 +76,10 @@ const ready = () => {
 const server = tls
   ? createServer(tls, app.callback()).listen(Number(PORT), HOST, ready)
   : app.listen(Number(PORT), HOST, ready);
+server.on("error", (error) => {
+  console.error(`Cannot listen on ${HOST}:${PORT}: ${error.message}`);
+  process.exit(1);
+});
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

@@ -66,7 +66,9 @@ export { isCorsPreflight, peerCertificateOf } from "./pipeline/request.js";
 export { assertAnyScope, assertClaims, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export * from "./presets/index.js";
 export { resolveVerifier } from "./resolve-verifier.js";
+export { type ErrorResponse, type ErrorResponseBody, toErrorResponse } from "./responses/error-response.js";
 export type {
+  Audience,
   AuthenticateOptions,
   AuthResult,
   ClaimCheck,
@@ -82,8 +84,10 @@ export type {
   IntrospectionOptions,
   IssuerOptions,
   IssuerSettings,
+  IssuerWithAudience,
   JWTHeader,
   JWTPayload,
+  JwsAlgorithm,
   KeyErrorEvent,
   KeyFreshness,
   MtlsOptions,
@@ -101,5 +105,6 @@ export type {
   Verifier,
   VerifierOptions,
   VerifierOrOptions,
+  VerifierSettings,
   VerifierStats,
 } from "./types.js";

@@ -154,16 +154,39 @@ export type SymmetricSecret = string | Uint8Array | KeyObject;
 /** The `fetch` the key layer uses; the global `fetch` unless another is given (proxies, tests). */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
+/**
+ * The JWS algorithms a verifier can accept (RFC 7518 §3, RFC 8037, RFC 9864): the asymmetric ones,
+ * and HMAC only for an issuer configured with a `secret`. A literal union, so a typo fails to compile.
+ */
+export type JwsAlgorithm =
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "EdDSA"
+  | "Ed25519"
+  | "HS256"
+  | "HS384"
+  | "HS512";
+
+/** What `aud` must hold: one of these values, or `false` (then another binding is required). */
+export type Audience = string | readonly string[] | false;
+
 /** Settings that may be given once for all issuers and overridden per issuer. */
 export interface IssuerSettings {
   /** `aud` must hold one of these. `false` turns the check off, and then another binding is required. */
-  audience?: string | readonly string[] | false;
+  audience?: Audience;
   /** The JWKS location; without it (and without `metadataUrl`) it is discovered from the issuer. */
   jwksUri?: string;
   /** Where the issuer's metadata (OpenID / RFC 8414) lives, when not under the issuer itself. */
   metadataUrl?: string;
   /** Accepted JWS algorithms. Default: every asymmetric algorithm; HMAC only with `secret`. */
-  algorithms?: readonly string[];
+  algorithms?: readonly JwsAlgorithm[];
   /** Where scopes come from. Default `["scope", "scp"]`. */
   scopeClaims?: readonly ScopeClaim[] | ScopeReader;
   /** Rules on claim values, by claim name. A failed rule is 401 `invalid_token`. */
@@ -318,8 +341,11 @@ export interface OutboundBudgetOptions {
   burst?: number;
 }
 
-/** Options of `createVerifier`. Unknown names are refused. */
-export interface VerifierOptions extends IssuerSettings {
+/**
+ * Options of `createVerifier`: every setting, with which of `issuer`/`issuers` and `audience` must be
+ * given spelled out by `VerifierOptions`. Unknown names are refused.
+ */
+export interface VerifierSettings extends IssuerSettings {
   /** The accepted issuer(s): exact match on `iss`. Either this or `issuers` is required. */
   issuer?: string | readonly string[];
   /** Issuers with settings of their own; top-level settings are their defaults. */
@@ -398,6 +424,30 @@ export interface VerifierOptions extends IssuerSettings {
    */
   onError?: (event: InternalErrorEvent) => void;
 }
+
+/** An `issuers` entry that names its own audience. */
+export type IssuerWithAudience = IssuerOptions & { audience: Audience };
+
+/**
+ * RFC 9728 (CONTRACT, second surface): with `resource` set, `audience` may be omitted and defaults to
+ * `[resource]`. This branch of VerifierOptions is live once `resource` is one of the settings.
+ */
+type ResourceAsAudience = "resource" extends keyof VerifierSettings
+  ? { resource: string; audience?: Audience }
+  : never;
+
+/**
+ * Options of `createVerifier`. The types require what the verifier requires at start-up: the
+ * issuers (`issuer`, `issuers`, or both) and, for every issuer, an audience: the top-level
+ * `audience`, one in each `issuers` entry, or (RFC 9728) the `resource`. Unknown names are refused.
+ */
+export type VerifierOptions = VerifierSettings &
+  (
+    | { issuer: string | readonly string[]; audience: Audience }
+    | { issuers: readonly IssuerOptions[]; audience: Audience }
+    | { issuers: readonly IssuerWithAudience[]; audience?: undefined }
+    | (({ issuer: string | readonly string[] } | { issuers: readonly IssuerOptions[] }) & ResourceAsAudience)
+  );
 
 /**
  * The DPoP replay store (RFC 9449 §11.1): one atomic "first use of this key until this time?" call,

@@ -214,3 +214,5 @@ export function requireClaims(check: ClaimCheck): AuthMiddleware {
 }
 
 export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";
+export { type ErrorMiddleware, errorHandler } from "./error-handler.js";
+export { getAuth } from "./get-auth.js";

@@ -25,6 +25,7 @@ import {
   STATUS_TEXT,
   type TlsServerOptions,
 } from "../../../test/conformance/harness.js";
+import { quietExpectedErrors } from "../../../test/support/quiet-expected-errors.js";
 
 export type ExpressMajor = 4 | 5;
 type App = ReturnType<typeof express5>;
@@ -35,8 +36,12 @@ export function expressOf(major: ExpressMajor): typeof express5 {
   return major === 5 ? express5 : (express4 as unknown as typeof express5);
 }
 
-/** A new Express app of the given major, in production mode (no stacks in error bodies). */
+/**
+ * A new Express app of the given major, in production mode (no stacks in error bodies). Express then
+ * logs every error it answers; the expected ones (resource-guard's) are kept out of the test output.
+ */
 export function createApp(major: ExpressMajor): App {
+  quietExpectedErrors();
   const app = expressOf(major)();
   app.set("env", "production");
   return app;

@@ -5,6 +5,8 @@
 import type { AuthResult, TokenBinding } from "@resource-guard/core";
 import {
   bearerAuth,
+  errorHandler,
+  getAuth,
   protectedResourceMetadata,
   requireAnyScope,
   requireClaims,
@@ -45,6 +47,21 @@ describe("express types", () => {
     });
     const router = express4.Router();
     router.use(bearerAuth(options));
+  });
+
+  it("reads the result with getAuth, and mounts errorHandler, on both majors", () => {
+    const app5 = express5();
+    app5.get("/me", (req, res) => {
+      expectTypeOf(getAuth(req)).toEqualTypeOf<AuthResult>();
+      res.json(getAuth(req).claims.sub);
+    });
+    app5.use(errorHandler());
+    const app4 = express4();
+    app4.get("/me", (req, res) => {
+      expectTypeOf(getAuth(req)).toEqualTypeOf<AuthResult>();
+      res.json(getAuth(req).claims.sub);
+    });
+    app4.use(errorHandler());
   });
 
   it("types auth.scheme, auth.binding and the DPoP and mTLS options", () => {

@@ -30,6 +30,7 @@ import {
 } from "@resource-guard/core";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import fp from "fastify-plugin";
+import { claimContext } from "./registration.js";
 
 /** A preHandler built by `app.requireScopes` and its siblings (callback style: no promise per request). */
 export type AuthPreHandler = (
@@ -112,6 +113,7 @@ function configOf(request: FastifyRequest): RouteConfig | undefined {
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
   const { hook: named, credentialsRequired, ...rest } = options;
   const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
+  claimContext(app);
   const verifier = resolveVerifier(own as VerifierOrOptions, "register(resourceGuard)");
   const hook = named ?? (own.allowFormBodyToken === true ? "preValidation" : "onRequest");
   if (hook !== "onRequest" && hook !== "preValidation") {
@@ -219,3 +221,5 @@ export const resourceGuard = fp(plugin, { fastify: "4.x || 5.x", name: "@resourc
 export default resourceGuard;
 
 export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";
+export { type ErrorHandler, errorHandler } from "./error-handler.js";
+export { getAuth } from "./get-auth.js";

@@ -3,7 +3,7 @@
  * are typed decorators usable as preHandlers, and `config: { auth: false }` is a typed route option.
  */
 import type { AuthResult, TokenBinding, Verifier } from "@resource-guard/core";
-import resourceGuard from "@resource-guard/fastify";
+import resourceGuard, { errorHandler, getAuth } from "@resource-guard/fastify";
 import Fastify from "fastify";
 import { describe, expectTypeOf, it } from "vitest";
 
@@ -35,6 +35,19 @@ describe("fastify types", () => {
         return "ok";
       },
     );
+  });
+
+  it("reads the result with getAuth, and takes errorHandler in setErrorHandler", async () => {
+    const app = Fastify();
+    app.setErrorHandler(errorHandler());
+    app.setErrorHandler(
+      errorHandler((error, _request, reply) => reply.code(500).send({ own: error.message })),
+    );
+    await app.register(resourceGuard, options);
+    app.get("/me", async (request) => {
+      expectTypeOf(getAuth(request)).toEqualTypeOf<AuthResult>();
+      return getAuth(request).claims.sub;
+    });
   });
 
   it("types auth.scheme, auth.binding and the DPoP and mTLS options", async () => {

@@ -197,3 +197,5 @@ export function requireClaims(check: ClaimCheck): AuthMiddleware {
 }
 
 export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";
+export { type ErrorContext, type ErrorMiddleware, errorHandler } from "./error-handler.js";
+export { getAuth } from "./get-auth.js";

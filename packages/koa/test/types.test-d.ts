@@ -6,6 +6,8 @@ import Router from "@koa/router";
 import type { AuthResult, TokenBinding } from "@resource-guard/core";
 import {
   bearerAuth,
+  errorHandler,
+  getAuth,
   protectedResourceMetadata,
   requireAnyScope,
   requireClaims,
@@ -40,6 +42,24 @@ describe("koa types", () => {
       },
     );
     app.use(router.routes());
+  });
+
+  it("reads the result with getAuth, and mounts errorHandler, on both majors", () => {
+    const app = new Koa();
+    app.use(errorHandler());
+    app.use(async (ctx) => {
+      expectTypeOf(getAuth(ctx)).toEqualTypeOf<AuthResult>();
+    });
+    const router = new Router();
+    router.get("/me", (ctx) => {
+      expectTypeOf(getAuth(ctx)).toEqualTypeOf<AuthResult>();
+      ctx.body = getAuth(ctx).claims.sub;
+    });
+    const app2 = new Koa2();
+    app2.use(errorHandler());
+    app2.use(async (ctx) => {
+      ctx.body = getAuth(ctx).scopes;
+    });
   });
 
   it("types auth.scheme, auth.binding and the DPoP and mTLS options", () => {

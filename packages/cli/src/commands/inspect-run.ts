@@ -6,11 +6,17 @@
  * verdict is still core's; nothing here verifies anything. Network answers are kept per URL
  * (remembering-fetch.ts), so the repeated verifications fetch the metadata and keys once.
  */
-import { createVerifier, type Verifier, type VerifierOptions } from "@resource-guard/core";
+import {
+  createVerifier,
+  type KeyErrorEvent,
+  type Verifier,
+  type VerifierOptions,
+} from "@resource-guard/core";
 import { UsageError } from "../args.js";
 import { rememberingFetch } from "../remembering-fetch.js";
 import type { Terminal } from "../terminal.js";
 import { CHECKS, type CheckName, checkOfReason, FIXES, PROVEN_BY } from "./inspect-checks.js";
+
 import { audienceOf, momentInside } from "./relax.js";
 
 export interface CheckResult {
@@ -64,6 +70,7 @@ function build(options: VerifierOptions): Verifier {
 
 export async function runChecks(input: RunInput, terminal: Terminal): Promise<RunOutcome> {
   const keyErrors: string[] = [];
+  // Built up step by step as checks are relaxed; createVerifier validates what it gets.
   let options: VerifierOptions = {
     issuer: input.issuer,
     ...(input.audience ? { audience: input.audience } : audienceOf(input.claims)),
@@ -73,8 +80,8 @@ export async function runChecks(input: RunInput, terminal: Terminal): Promise<Ru
     tokenCache: false,
     fetch: rememberingFetch(terminal),
     // The detail says which URL failed and how; the reason is its code (core keeps both).
-    onKeyError: (event) => keyErrors.push(event.detail ?? event.reason),
-  };
+    onKeyError: (event: KeyErrorEvent) => keyErrors.push(event.detail ?? event.reason),
+  } as VerifierOptions;
   let verifier = build(options);
   let keysError: string | undefined;
   if (!input.undecodable) {
@@ -121,13 +128,13 @@ export async function runChecks(input: RunInput, terminal: Terminal): Promise<Ru
         : undefined;
       if (at !== undefined && !relaxed.has("time")) {
         relaxed.add("time");
-        options = { ...options, now: () => at * 1000 };
+        options = { ...options, now: () => at * 1000 } as VerifierOptions;
       } else if (reason === "audience" && !relaxed.has("audience")) {
         relaxed.add("audience");
-        options = { ...options, ...audienceOf(input.claims) };
+        options = { ...options, ...audienceOf(input.claims) } as VerifierOptions;
       } else if (reason === "sender_constrained" && !relaxed.has("bearer")) {
         relaxed.add("bearer");
-        options = { ...options, rejectDPoPBoundTokens: false };
+        options = { ...options, rejectDPoPBoundTokens: false } as VerifierOptions;
       } else {
         stoppedAt = check;
         break;

@@ -4,6 +4,7 @@
  * "which key fits which algorithm" is decided in one place.
  */
 import { constants } from "node:crypto";
+import type { JwsAlgorithm } from "../types.js";
 
 export type KeyFamily = "RSA" | "EC" | "OKP" | "oct";
 
@@ -23,7 +24,9 @@ export interface AlgorithmSpec {
 const PKCS1 = constants.RSA_PKCS1_PADDING;
 const PSS = constants.RSA_PKCS1_PSS_PADDING;
 
-export const ALGORITHMS: Readonly<Record<string, AlgorithmSpec>> = Object.freeze({
+// `satisfies` keeps this table and the public JwsAlgorithm union identical: a name missing on either
+// side fails to compile.
+const TABLE = {
   RS256: { kty: "RSA", hash: "sha256", padding: PKCS1 },
   RS384: { kty: "RSA", hash: "sha384", padding: PKCS1 },
   RS512: { kty: "RSA", hash: "sha512", padding: PKCS1 },
@@ -38,7 +41,9 @@ export const ALGORITHMS: Readonly<Record<string, AlgorithmSpec>> = Object.freeze
   HS256: { kty: "oct", hash: "sha256" },
   HS384: { kty: "oct", hash: "sha384" },
   HS512: { kty: "oct", hash: "sha512" },
-});
+} satisfies Record<JwsAlgorithm, AlgorithmSpec>;
+
+export const ALGORITHMS: Readonly<Record<string, AlgorithmSpec>> = Object.freeze(TABLE);
 
 /** The default allow-list: every asymmetric algorithm above. */
 export const ASYMMETRIC_ALGORITHMS: readonly string[] = Object.freeze(

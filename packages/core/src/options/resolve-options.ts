@@ -19,6 +19,7 @@ import { resolveOutboundBudget } from "./outbound-budget.js";
 import type { ClaimPredicate, ClaimTest, ResolvedIssuer, ResolvedOptions } from "./resolved-options.js";
 import { resolveResource } from "./resource.js";
 import { resolveStaticKeys } from "./static-keys.js";
+import { closestName } from "./suggest-name.js";
 
 /** The names of IssuerSettings: settings given once for all issuers or per issuer. */
 export const ISSUER_SETTING_NAMES = [
@@ -83,8 +84,10 @@ function refuseUnknownKeys(
 ): void {
   const names = known instanceof Set ? known : new Set(known);
   for (const name of Object.keys(input)) {
-    if (!names.has(name))
-      fail(`unknown option "${name}"${where}; known options are: ${[...names].join(", ")}`);
+    if (names.has(name)) continue;
+    const suggestion = closestName(name, names);
+    if (suggestion !== undefined) fail(`unknown option "${name}"${where}; did you mean "${suggestion}"?`);
+    fail(`unknown option "${name}"${where}; known options are: ${[...names].join(", ")}`);
   }
 }
 

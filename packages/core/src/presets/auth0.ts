@@ -8,6 +8,8 @@
  * audience (added to any token that asked for `openid`) and the Management API. An API signed with
  * HS256 can be verified by passing its signing `secret`; the key set is then not used.
  */
+
+import type { JwsAlgorithm } from "../types.js";
 import {
   buildIssuer,
   type PresetOptions,
@@ -91,7 +93,7 @@ export function auth0(options: Auth0Options): PresetOptions {
     }
   }
   const scopeClaims = options.permissions === true ? ["scope", "permissions"] : ["scope"];
-  const algorithms = options.secret !== undefined ? ["HS256"] : ["RS256", "PS256"];
+  const algorithms: JwsAlgorithm[] = options.secret !== undefined ? ["HS256"] : ["RS256", "PS256"];
   return presetResult(
     options,
     OWN_NAMES,

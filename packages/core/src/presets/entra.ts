@@ -12,7 +12,7 @@
  * so scopes are read from `scp` and `roles`. Multi-tenant APIs pass `tenantId: "organizations"`
  * (or `"common"`) with the accepted `tenants`; the issuer is then the `{tenantid}` template.
  */
-import type { IssuerOptions } from "../types.js";
+import type { IssuerWithAudience } from "../types.js";
 import {
   buildIssuer,
   type PresetOptions,
@@ -120,7 +120,7 @@ export function entra(options: EntraOptions): PresetOptions {
     '"https://sts.windows.net"',
   );
   const tid = multi ? "{tenantid}" : tenantId.toLowerCase();
-  const common: Omit<IssuerOptions, "issuer"> = {
+  const common: Omit<IssuerWithAudience, "issuer"> = {
     audience,
     algorithms: ["RS256"],
     scopeClaims: ["scp", "roles"],

@@ -9,7 +9,7 @@
  * and the realm admin must add an Audience mapper. Access tokens carry the claim `typ: "Bearer"` while
  * ID tokens carry `typ: "ID"`, so the preset requires `typ: "Bearer"` to keep ID tokens out.
  */
-import type { IssuerOptions, ScopeClaim } from "../types.js";
+import type { IssuerWithAudience, ScopeClaim } from "../types.js";
 import {
   buildIssuer,
   type PresetOptions,
@@ -92,7 +92,7 @@ export function keycloak(options: KeycloakOptions): PresetOptions {
   if (options.realmRoles === true) scopeClaims.push(["realm_access", "roles"]);
   for (const client of clientsForRoles(options, audience))
     scopeClaims.push(["resource_access", client, "roles"]);
-  const entry: IssuerOptions = {
+  const entry: IssuerWithAudience = {
     issuer,
     audience,
     jwksUri: `${issuer}/protocol/openid-connect/certs`,

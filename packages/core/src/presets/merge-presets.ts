@@ -4,8 +4,8 @@
  * (with their own keys, audiences and rules); verifier-wide options must agree, because one verifier
  * has one clock, one realm and one set of timeouts.
  */
-import type { IssuerOptions, VerifierOptions } from "../types.js";
-import type { PresetOptions } from "./preset-support.js";
+import type { IssuerWithAudience, VerifierSettings } from "../types.js";
+import type { PresetOptions, PresetOverrides } from "./preset-support.js";
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
@@ -22,7 +22,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 export function mergePresets(...presets: readonly PresetOptions[]): PresetOptions {
   if (presets.length === 0) throw new TypeError("resource-guard: mergePresets() needs at least one preset");
   const wide: Record<string, unknown> = {};
-  const issuers: IssuerOptions[] = [];
+  const issuers: IssuerWithAudience[] = [];
   const seen = new Set<string>();
   for (const preset of presets) {
     if (preset === null || typeof preset !== "object" || !Array.isArray(preset.issuers)) {
@@ -30,7 +30,7 @@ export function mergePresets(...presets: readonly PresetOptions[]): PresetOption
         "resource-guard: mergePresets() takes the results of preset functions (objects with issuers)",
       );
     }
-    for (const [name, value] of Object.entries(preset as VerifierOptions)) {
+    for (const [name, value] of Object.entries(preset as VerifierSettings)) {
       if (name === "issuers" || value === undefined) continue;
       if (name in wide && !sameValue(wide[name], value)) {
         throw new TypeError(
@@ -49,5 +49,5 @@ export function mergePresets(...presets: readonly PresetOptions[]): PresetOption
       issuers.push(entry);
     }
   }
-  return { ...(wide as VerifierOptions), issuers };
+  return { ...(wide as PresetOverrides), issuers };
 }

@@ -5,7 +5,7 @@
  * so a preset can never accept something the core would refuse.
  */
 import { ISSUER_SETTING_NAMES as ALL_ISSUER_SETTING_NAMES } from "../options/resolve-options.js";
-import type { IssuerOptions, VerifierOptions } from "../types.js";
+import type { IssuerWithAudience, VerifierSettings } from "../types.js";
 
 /**
  * What a preset returns: ordinary `createVerifier` options whose issuers are all listed in
@@ -13,8 +13,10 @@ import type { IssuerOptions, VerifierOptions } from "../types.js";
  * issuer-specific sits at the top level, the `issuers` of several presets can be concatenated
  * (see `mergePresets`).
  */
-export interface PresetOptions extends VerifierOptions {
-  readonly issuers: IssuerOptions[];
+export interface PresetOptions extends Omit<VerifierSettings, "issuer" | "audience"> {
+  readonly issuers: IssuerWithAudience[];
+  readonly issuer?: undefined;
+  readonly audience?: undefined;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface PresetOptions extends VerifierOptions {
  * `requiredClaims`, `typ`…). Per-issuer settings given here replace the preset's value in every
  * issuer entry it builds; `requiredClaims` are merged, the caller's rule winning for the same claim.
  */
-export type PresetOverrides = Omit<VerifierOptions, "issuer" | "issuers" | "audience">;
+export type PresetOverrides = Omit<VerifierSettings, "issuer" | "issuers" | "audience">;
 
 // Presets set `audience` themselves; every other per-issuer setting may be overridden.
 const ISSUER_SETTING_NAMES = ALL_ISSUER_SETTING_NAMES.filter(
@@ -77,7 +79,7 @@ export function requireBaseUrl(preset: string, name: string, value: unknown, exa
  * Builds one issuer entry from the preset's defaults and the caller's overrides. A caller's
  * `secret` removes the preset's key location, because an issuer has either a key set or a secret.
  */
-export function buildIssuer(defaults: IssuerOptions, overrides: PresetOverrides): IssuerOptions {
+export function buildIssuer(defaults: IssuerWithAudience, overrides: PresetOverrides): IssuerWithAudience {
   const entry: Record<string, unknown> = { ...defaults };
   if (overrides.secret !== undefined) {
     delete entry.jwksUri;
@@ -93,27 +95,27 @@ export function buildIssuer(defaults: IssuerOptions, overrides: PresetOverrides)
     }
   }
   for (const name of Object.keys(entry)) if (entry[name] === undefined) delete entry[name];
-  return entry as unknown as IssuerOptions;
+  return entry as unknown as IssuerWithAudience;
 }
 
 /**
  * The verifier-wide part of the overrides: everything that is not a per-issuer setting and not one
  * of the preset's own option names.
  */
-export function verifierWide(overrides: object, ownNames: readonly string[]): VerifierOptions {
+export function verifierWide(overrides: object, ownNames: readonly string[]): PresetOverrides {
   const skip = new Set<string>([...ISSUER_SETTING_NAMES, ...ownNames]);
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(overrides)) {
     if (!skip.has(name) && value !== undefined) out[name] = value;
   }
-  return out as VerifierOptions;
+  return out as PresetOverrides;
 }
 
 /** Puts the pieces together into a preset's result. */
 export function presetResult(
   options: object,
   ownNames: readonly string[],
-  issuers: readonly IssuerOptions[],
+  issuers: readonly IssuerWithAudience[],
 ): PresetOptions {
   return { ...verifierWide(options, ownNames), issuers: [...issuers] };
 }

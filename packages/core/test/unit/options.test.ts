@@ -8,19 +8,42 @@ describe("resolveOptions (through createVerifier)", () => {
     expect(createVerifier(base).realm).toBe("api");
   });
 
-  it("refuses an unknown option name and lists the known ones", () => {
-    expect(() => createVerifier({ ...base, clockTolerence: 5 } as never)).toThrow(
-      new TypeError(
-        `resource-guard: unknown option "clockTolerence"; known options are: ${VERIFIER_OPTION_NAMES.join(", ")}`,
-      ),
-    );
+  it("refuses an unknown option name, suggesting the one it most likely means", () => {
+    const cases = {
+      clockTolerence: "clockTolerance",
+      audiance: "audience",
+      jwks_uri: "jwksUri",
+      JWKSURI: "jwksUri",
+      isuer: "issuer",
+      issuers_: "issuers",
+      timeoutms: "timeoutMs",
+      alogrithms: "algorithms",
+      allowQueryTokens: "allowQueryToken",
+    };
+    for (const [typo, meant] of Object.entries(cases)) {
+      expect(() => createVerifier({ ...base, [typo]: 5 } as never), typo).toThrow(
+        new TypeError(`resource-guard: unknown option "${typo}"; did you mean "${meant}"?`),
+      );
+    }
+  });
+
+  it("lists the known names when an unknown one is not close to any", () => {
+    for (const name of ["scopes", "x", "verifier", "clientSecret"]) {
+      expect(() => createVerifier({ ...base, [name]: 5 } as never), name).toThrow(
+        new TypeError(
+          `resource-guard: unknown option "${name}"; known options are: ${VERIFIER_OPTION_NAMES.join(", ")}`,
+        ),
+      );
+    }
   });
 
   it("requires an issuer", () => {
+    // @ts-expect-error the types require it too
     expect(() => createVerifier({ audience: "a" })).toThrow(/"issuer" \(or "issuers"\) is required/);
   });
 
   it("requires an audience, explaining what it is", () => {
+    // @ts-expect-error the types require it too
     expect(() => createVerifier({ issuer: base.issuer })).toThrow(
       'resource-guard: "audience" is required: the identifier your API expects in the token\'s "aud" claim',
     );
@@ -37,10 +60,12 @@ describe("resolveOptions (through createVerifier)", () => {
   });
 
   it("refuses none and HMAC algorithms without a secret", () => {
+    // @ts-expect-error the types refuse it too
     expect(() => createVerifier({ ...base, algorithms: ["none"] })).toThrow(/must not contain "none"/);
     expect(() => createVerifier({ ...base, algorithms: ["HS256"] })).toThrow(
       /HMAC algorithm; it needs "secret"/,
     );
+    // @ts-expect-error the types refuse it too
     expect(() => createVerifier({ ...base, algorithms: ["XS999"] })).toThrow(/unknown algorithm "XS999"/);
   });
 
@@ -95,7 +120,7 @@ describe("resolveOptions (through createVerifier)", () => {
       /"requiredClaims.tid" must be/,
     );
     expect(() => createVerifier({ ...base, tokenCache: { maxEntrys: 1 } as never })).toThrow(
-      /unknown option "maxEntrys" in tokenCache/,
+      'resource-guard: unknown option "maxEntrys" in tokenCache; did you mean "maxEntries"?',
     );
     expect(() => createVerifier({ ...base, keyFreshness: { minMs: 10, maxMs: 5 } })).toThrow(
       /keyFreshness.maxMs/,
@@ -105,7 +130,7 @@ describe("resolveOptions (through createVerifier)", () => {
   it("refuses unknown keys inside issuers entries and duplicate issuers", () => {
     expect(() =>
       createVerifier({ audience: "a", issuers: [{ issuer: base.issuer, audiance: "x" } as never] }),
-    ).toThrow(/unknown option "audiance" in issuers\[0\]/);
+    ).toThrow('resource-guard: unknown option "audiance" in issuers[0]; did you mean "audience"?');
     expect(() =>
       createVerifier({ audience: "a", issuer: base.issuer, issuers: [{ issuer: base.issuer }] }),
     ).toThrow(/configured twice/);

@@ -145,7 +145,8 @@ describe("the metadata URL (RFC 9728 §3.1 path insertion)", () => {
 });
 
 describe("bad resource and resourceMetadata options", () => {
-  const fails = (extra: Partial<VerifierOptions>) => () => createVerifier({ issuer: ISSUER, ...extra });
+  const fails = (extra: Partial<VerifierOptions>) => () =>
+    createVerifier({ issuer: ISSUER, ...extra } as VerifierOptions);
 
   it.each([
     [
