@@ -10,7 +10,7 @@ export default defineConfig({
   format: ["esm"],
   dts: false,
   clean: true,
-  sourcemap: true,
+  sourcemap: false,
   target: "node20",
   define: { RESOURCE_GUARD_CLI_VERSION: JSON.stringify(version) },
 });

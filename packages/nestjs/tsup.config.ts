@@ -5,7 +5,7 @@ export default defineConfig({
   format: ["esm", "cjs"],
   dts: true,
   clean: true,
-  sourcemap: true,
+  sourcemap: false,
   target: "node20",
   // Peers, never bundled: a second copy of Nest breaks dependency injection and `instanceof`.
   external: [/^@nestjs\//, "reflect-metadata", "rxjs", "@resource-guard/core"],
