@@ -18,6 +18,7 @@ import type { Credentials, Pki, RawResponse } from "../support/certificates.js";
 import type { DPoPClient } from "../support/dpop.js";
 import type { TestIdp } from "../support/idp.js";
 import type { Challenge } from "./challenge-parser.js";
+import { failingReplayStore } from "./failing-store.js";
 import { type EchoBody, ROUTES } from "./harness.js";
 
 export const BOUND_AUDIENCE = "https://orders.api.test";
@@ -38,11 +39,7 @@ export const BOUND_APPS = {
     options: {
       dpop: {
         algorithms: ["ES256"],
-        replayStore: {
-          add() {
-            throw new Error("ECONNREFUSED");
-          },
-        },
+        replayStore: failingReplayStore(),
       },
     },
     https: false,

@@ -26,14 +26,6 @@ const BOUND_CASES: readonly BoundCase[] = [...DPOP_CASES, ...MTLS_CASES];
 
 /** Declares the sender-constrained rows for `harness`. */
 export function runBoundConformance(harness: Harness): void {
-  if (harness.noClientCertificates !== undefined) {
-    // A runtime harness serves the built package in a child process from JSON options: no replay
-    // store object or TLS client certificate crosses into it. These rows run on Node for Hono.
-    describe(`conformance (DPoP, mTLS): ${harness.name}`, () => {
-      it.skip(`DPoP and mTLS rows: ${harness.noClientCertificates}`, () => {});
-    });
-    return;
-  }
   describe(`conformance (DPoP, mTLS): ${harness.name}`, () => {
     let idp: TestIdp;
     let fixture: BoundFixture;

@@ -4,12 +4,12 @@
  * Fetch request to the core verifier and stores the result as `c.get("auth")`; `requireScopes`,
  * `requireAnyScope` and `requireClaims` check that result with core's guards. Failures are thrown as
  * Hono `HTTPException`s carrying a complete response (status, `WWW-Authenticate` or `Retry-After`,
- * a JSON body), so Hono's error handling answers them (RFC 6750 §3); the middleware never returns a
- * response of its own.
+ * a JSON body), so Hono's error handling answers them (RFC 6750 §3); these middleware never return a
+ * response of their own. `protectedResourceMetadata` (metadata.ts) answers the RFC 9728 document.
  *
  * `c.get("auth")` is typed through Hono's variable map: the middleware are `MiddlewareHandler<
  * ResourceGuardEnv>`, so routes chained after them (or an app built as `new Hono<ResourceGuardEnv>()`)
- * see `AuthResult`.
+ * see `AuthResult`; after `bearerAuth({ credentialsRequired: false })` it is `AuthResult | undefined`.
  */
 import {
   type AuthenticateOptions,
@@ -26,7 +26,7 @@ import {
   type ScopeArgs,
   type VerifierOrOptions,
 } from "@resource-guard/core";
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { toHTTPException } from "./http-exception.js";
 
 /** The variables `bearerAuth` sets on the context. */
@@ -38,14 +38,33 @@ export interface AuthVariables {
 /** The Hono environment of an app (or route) behind `bearerAuth`: `c.get("auth")` is an AuthResult. */
 export type ResourceGuardEnv = { Variables: AuthVariables };
 
+/** The variables of `bearerAuth({ credentialsRequired: false })`: `c.get("auth")` may be undefined. */
+export interface OptionalAuthVariables {
+  /** The verified token; undefined when the request came without credentials. */
+  auth?: AuthResult;
+}
+
+/** The Hono environment of a route behind optional authentication: `c.get("auth")` may be undefined. */
+export type OptionalAuthEnv = { Variables: OptionalAuthVariables };
+
 /** Options of `bearerAuth`: every `createVerifier` option, or `{ verifier }` to share a built one. */
 export type BearerAuthOptions = VerifierOrOptions & {
   /** `false` lets requests without credentials through with `c.get("auth")` undefined (bad ones still fail). */
   credentialsRequired?: boolean;
+  /**
+   * Scopes every request through this middleware must hold (all of them), for a route guarded on its
+   * own: `app.post("/mcp", bearerAuth({ verifier, scopes: ["mcp:tools"] }), handler)`. Because they are
+   * known before the token is read, a 401 carries them in its `scope` parameter (RFC 9728 §5.1, the MCP
+   * authorization spec), so clients ask for the right scopes at once; a token without them is a 403.
+   */
+  scopes?: string | readonly string[];
 };
 
 /** A middleware of this package; its environment types `c.get("auth")` on the routes after it. */
 export type AuthMiddleware = MiddlewareHandler<ResourceGuardEnv>;
+
+/** `bearerAuth({ credentialsRequired: false })`: routes after it see `c.get("auth")` as possibly undefined. */
+export type OptionalAuthMiddleware = MiddlewareHandler<OptionalAuthEnv>;
 
 /** The request as core reads it, plus the runtime's bindings (where Node keeps the socket). */
 interface HonoRequestLike extends RequestLike {
@@ -73,57 +92,97 @@ function isFormRequest(request: Request): boolean {
   return type !== null && type.toLowerCase().split(";")[0]?.trim() === "application/x-www-form-urlencoded";
 }
 
+function rethrow(err: unknown): never {
+  throw toHTTPException(err);
+}
+
 /**
  * Verifies the bearer token of every request and sets `c.get("auth")`; failures are thrown as
- * `HTTPException`s whose response carries the status, headers and a JSON body.
+ * `HTTPException`s whose response carries the status, headers and a JSON body. With `scopes`, the
+ * route's own authentication: its 401s name the scopes and a token without them is a 403.
  * @example app.use("/api/*", bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
-export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const { credentialsRequired, ...rest } = options ?? ({} as BearerAuthOptions);
+export function bearerAuth(
+  options: BearerAuthOptions & { credentialsRequired: false; scopes?: undefined },
+): OptionalAuthMiddleware;
+export function bearerAuth(options: BearerAuthOptions & { credentialsRequired?: true }): AuthMiddleware;
+export function bearerAuth(options: BearerAuthOptions): OptionalAuthMiddleware;
+export function bearerAuth(options: BearerAuthOptions): AuthMiddleware | OptionalAuthMiddleware {
+  const { credentialsRequired, scopes, ...rest } = options ?? ({} as BearerAuthOptions);
   const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
-  const readers = credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS;
+  if (scopes !== undefined && credentialsRequired === false)
+    throw new TypeError(
+      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
+    );
+  const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
+  const readers =
+    credentialsRequired === false
+      ? { ...READERS, credentialsRequired }
+      : required !== undefined
+        ? Object.freeze({ ...READERS, scopes: required.scopes })
+        : READERS;
   // RFC 6750 §2.2 form-body tokens need the parsed body; it is read (and cached by Hono for the
   // route) only when these options turn the method on, so no other request body is read before
   // its sender is authenticated.
   const formBody =
     !("verifier" in rest) && (rest as { allowFormBodyToken?: boolean }).allowFormBodyToken === true;
-  return async (c, next) => {
+
+  const accept = (c: Context<ResourceGuardEnv>, next: Next, auth: AuthResult | undefined) => {
+    if (auth === undefined) markAnonymous(c.req.raw, verifier.challenge);
+    else {
+      c.set("auth", auth);
+      if (auth.responseHeaders !== undefined)
+        for (const [name, value] of Object.entries(auth.responseHeaders)) c.header(name, value);
+    }
+    if (required !== undefined) {
+      try {
+        required.check(auth, 'c.get("auth")');
+      } catch (err) {
+        rethrow(err);
+      }
+    }
+    return next();
+  };
+  // Not an async function: a cached token is handed on synchronously, with no promise of our own
+  // (Hono's compose awaits whatever a middleware returns and catches what it throws).
+  const run = (c: Context<ResourceGuardEnv>, next: Next, body: unknown) => {
     const raw = c.req.raw;
-    if (isCorsPreflight(raw)) return next();
     const request: HonoRequestLike = {
       headers: raw.headers,
       method: raw.method,
       url: raw.url,
-      body: formBody && isFormRequest(raw) ? await c.req.parseBody() : undefined,
+      body,
       env: c.env,
     };
-    let auth: AuthResult;
+    let result: AuthResult | Promise<AuthResult>;
     try {
-      auth = await verifier.authenticate(request, readers);
+      result = verifier.authenticateMaybeSync(request, readers);
     } catch (err) {
-      throw toHTTPException(err);
+      rethrow(err);
     }
-    if (auth === undefined) {
-      markAnonymous(raw, verifier.challenge);
-      return next();
-    }
-    c.set("auth", auth);
-    if (auth.responseHeaders !== undefined)
-      for (const [name, value] of Object.entries(auth.responseHeaders)) c.header(name, value);
-    await next();
+    if (result instanceof Promise) return result.then((auth) => accept(c, next, auth), rethrow);
+    return accept(c, next, result);
   };
+  const middleware: AuthMiddleware = (c, next) => {
+    const raw = c.req.raw;
+    if (isCorsPreflight(raw)) return next();
+    if (formBody && isFormRequest(raw)) return c.req.parseBody().then((body) => run(c, next, body));
+    return run(c, next, undefined);
+  };
+  return middleware;
 }
 
 const NO_AUTH = 'c.get("auth"); add app.use(bearerAuth(options)) before this route';
 
+// Not async: a passing check hands Hono the next middleware's promise, and makes none of its own.
 function guard(built: RouteGuard): AuthMiddleware {
-  return async (c, next) => {
+  return (c, next) => {
     try {
       built.check(c.get("auth"), NO_AUTH, anonymousContextOf(c.req.raw));
     } catch (err) {
-      throw toHTTPException(err);
+      rethrow(err);
     }
-    await next();
+    return next();
   };
 }
 
@@ -154,3 +213,4 @@ export function requireClaims(check: ClaimCheck): AuthMiddleware {
 
 export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";
 export { toHTTPException } from "./http-exception.js";
+export { protectedResourceMetadata } from "./metadata.js";

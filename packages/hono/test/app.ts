@@ -1,7 +1,8 @@
 /**
  * Harnesses for the conformance table on Hono: in-process on Node through @hono/node-server (the
- * adapter's sources), and as a child process on Bun and Deno (the built package, see
- * runtime-server.ts). Errors are left to Hono's default error handler, which sends the
+ * adapter's sources), and as a child process on Bun and Deno (the built packages, see
+ * runtime-server.ts; the options go there as JSON, the failing replay store as its marker, and the
+ * rows that need a TLS client certificate are skipped, since those servers give handlers none). Errors are left to Hono's default error handler, which sends the
  * HTTPException's response: status, headers and `{ error, error_description }`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -11,7 +12,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { serve } from "@hono/node-server";
-import type { VerifierOptions } from "@resource-guard/core";
+import { createVerifier, type VerifierOptions } from "@resource-guard/core";
 import * as adapter from "@resource-guard/hono";
 import type { Hono } from "hono";
 import { expect } from "vitest";
@@ -64,10 +65,8 @@ export function expectHonoErrorBody(
 
 export const honoHarness: Harness = {
   name: "hono (node)",
-  noResourceMetadata:
-    "@resource-guard/hono does not serve the RFC 9728 document or take route scopes before authenticating yet",
   start: async (options: VerifierOptions, tls?: TlsServerOptions) =>
-    listenNode(createConformanceApp(adapter, options), tls),
+    listenNode(createConformanceApp(adapter, createVerifier, options), tls),
   expectErrorBody: expectHonoErrorBody,
 };
 
@@ -111,8 +110,6 @@ export function runtimeHarness(runtime: RuntimeName, binary: string, version: st
   return {
     name: `hono (${runtime} ${version})`,
     noClientCertificates: `${runtime}'s server gives handlers no TLS client certificate`,
-    noResourceMetadata:
-      "@resource-guard/hono does not serve the RFC 9728 document or take route scopes before authenticating yet",
     async start(options: VerifierOptions) {
       const child = spawn(binary, argsFor(runtime), {
         cwd: fileURLToPath(new URL("..", import.meta.url)),

@@ -8,7 +8,7 @@
 import { createServer, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { createVerifier, type Verifier } from "@resource-guard/core";
+import { type AuthResult, createVerifier, type Verifier } from "@resource-guard/core";
 import {
   bearerAuth,
   type ResourceGuardEnv,
@@ -240,9 +240,9 @@ describe("hono", () => {
     // The real verifier, observed: what the adapter's reader returns for this request (RFC 8705).
     const verifier: Verifier = {
       ...real,
-      authenticate: (request, readers) => {
+      authenticateMaybeSync: (request, readers) => {
         seen.push(readers?.clientCertificate?.(request));
-        return real.authenticate(request, readers);
+        return real.authenticateMaybeSync(request, readers);
       },
     };
     const app = new Hono().use(bearerAuth({ verifier }));
@@ -298,19 +298,28 @@ describe("headers on success", () => {
   it("sets the headers core returns with a result (a fresh DPoP-Nonce) on the response", async () => {
     const real = createVerifier(options());
     // The real verifier, its result given response headers as DPoP nonces would (RFC 9449 §8.2).
+    // Answered asynchronously first, then from the verified-token cache without a promise.
+    const withNonce = (auth: AuthResult): AuthResult => ({
+      ...auth,
+      responseHeaders: { "DPoP-Nonce": "n-1" },
+    });
     const verifier: Verifier = {
       ...real,
-      authenticate: async (request, readers) => ({
-        ...(await real.authenticate(request, readers)),
-        responseHeaders: { "DPoP-Nonce": "n-1" },
-      }),
+      authenticateMaybeSync: (request, readers) => {
+        const result = real.authenticateMaybeSync(request, readers);
+        return result instanceof Promise ? result.then(withNonce) : withNonce(result);
+      },
     };
     const app = new Hono().use(bearerAuth({ verifier }));
     app.get("/me", (c) => c.json({ sub: c.get("auth").claims.sub }));
-    const res = await get(`${await start(app)}/me`, await sign());
-    expect(res.status).toBe(200);
-    expect(res.headers.get("dpop-nonce")).toBe("n-1");
-    expect(await res.json()).toEqual({ sub: "user-1" });
+    const url = await start(app);
+    const token = await sign();
+    for (let i = 0; i < 3; i++) {
+      const res = await get(`${url}/me`, token);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("dpop-nonce")).toBe("n-1");
+      expect(await res.json()).toEqual({ sub: "user-1" });
+    }
   });
 });
 
