@@ -1,29 +1,93 @@
 /**
  * Runs the Hono orders API on Node (@hono/node-server) from environment variables, the way it would
- * be deployed:
+ * be deployed; the same variables as the Express, Koa and Fastify examples:
  *
- *   ISSUER     the authorization server's issuer identifier (required)
- *   AUDIENCE   the `aud` value tokens must carry for this API (required)
- *   JWKS_URI   where the signing keys are; discovered from ISSUER when unset
- *   PORT       default 3000; HOST default 127.0.0.1
+ *   ISSUER        the authorization server's issuer identifier (required)
+ *   AUDIENCE      the `aud` value tokens must carry for this API (required)
+ *   JWKS_URI      where the signing keys are; discovered from ISSUER when unset
+ *   PORT          default 3000; HOST default 127.0.0.1
+ *   DPOP          `1` accepts DPoP-bound tokens (RFC 9449) besides bearer tokens; `required`: only those
+ *   MTLS          `1` accepts certificate-bound tokens (RFC 8705); `required`: only those
+ *   TLS_KEY, TLS_CERT, TLS_CA   PEM files: serve HTTPS and ask clients for a certificate
+ *   CLIENT_CERT_HEADER          behind a TLS-terminating proxy: the header it puts the client
+ *                               certificate in (RFC 9440 `Client-Cert`); it must strip that header
+ *                               from what clients send
+ *   INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET
+ *                 this API's client at the authorization server: set them to accept opaque tokens,
+ *                 which are then introspected (RFC 7662); INTROSPECTION_ENDPOINT when not discovered
+ *
+ * There is no TRUST_PROXY: Hono has no `trust proxy` setting. @hono/node-server builds the request URL
+ * (which DPoP's `htu` is compared with) from the Host header and the connection's own scheme, and never
+ * reads X-Forwarded-Proto or X-Forwarded-Host. Behind a proxy, have it pass the client's Host on, and
+ * terminate TLS here (TLS_KEY/TLS_CERT) when clients send DPoP proofs for an https URL.
  *
  * `pnpm --filter example-hono start`, or `tsx examples/hono/src/server.ts`.
  */
+import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
+import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app.js";
 
 const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
+const { DPOP, MTLS, TLS_KEY, TLS_CERT, TLS_CA, CLIENT_CERT_HEADER } = process.env;
+const { INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET = "", INTROSPECTION_ENDPOINT } = process.env;
 if (!ISSUER || !AUDIENCE) {
   console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
   process.exit(1);
 }
 
-const app = createApp({ issuer: ISSUER, audience: AUDIENCE, ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}) });
-const server = serve({ fetch: app.fetch, port: Number(PORT), hostname: HOST }, (info: AddressInfo) => {
-  console.log(`orders API (Hono) on http://${HOST}:${info.port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
-}) as Server;
+const app = createApp({
+  issuer: ISSUER,
+  audience: AUDIENCE,
+  ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}),
+  ...(DPOP ? { dpop: { required: DPOP === "required" } } : {}),
+  ...(MTLS
+    ? {
+        mtls: {
+          required: MTLS === "required",
+          ...(CLIENT_CERT_HEADER ? { certificateHeader: CLIENT_CERT_HEADER } : {}),
+        },
+      }
+    : {}),
+  ...(INTROSPECTION_CLIENT_ID
+    ? {
+        introspection: {
+          clientId: INTROSPECTION_CLIENT_ID,
+          clientSecret: INTROSPECTION_CLIENT_SECRET,
+          ...(INTROSPECTION_ENDPOINT ? { endpoint: INTROSPECTION_ENDPOINT } : {}),
+        },
+      }
+    : {}),
+});
+const tls =
+  TLS_KEY && TLS_CERT
+    ? {
+        key: readFileSync(TLS_KEY),
+        cert: readFileSync(TLS_CERT),
+        ...(TLS_CA ? { ca: readFileSync(TLS_CA) } : {}),
+        // Ask for a client certificate; the token's binding, not a CA chain, decides (RFC 8705 §2.2).
+        requestCert: true,
+        rejectUnauthorized: false,
+      }
+    : undefined;
+const scheme = tls ? "https" : "http";
+const ready = (info: AddressInfo) => {
+  console.log(
+    `orders API (Hono) on ${scheme}://${HOST}:${info.port}, issuer ${ISSUER}, audience ${AUDIENCE}`,
+  );
+};
+const listen = { fetch: app.fetch, port: Number(PORT), hostname: HOST };
+// The HTTPS server hands core the connection's client certificate (c.env.incoming.socket).
+const server = (
+  tls ? serve({ ...listen, createServer, serverOptions: tls }, ready) : serve(listen, ready)
+) as Server;
+// serve() has started listening; a failed listen (port in use…) is emitted on the server.
+server.on("error", (error: Error) => {
+  console.error(`Cannot listen on ${HOST}:${PORT}: ${error.message}`);
+  process.exit(1);
+});
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {
