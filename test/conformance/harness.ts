@@ -80,7 +80,8 @@ export interface Harness {
   start(options: VerifierOptions, tls?: TlsServerOptions): Promise<RunningApp>;
   /**
    * Why this harness cannot serve HTTPS with client certificates (Bun.serve and Deno.serve hand
-   * handlers no peer certificate), when it cannot: its mTLS rows are then skipped under that reason.
+   * handlers no peer certificate), when it cannot: the mTLS rows over HTTPS are then skipped under that
+   * reason (the DPoP rows and the Client-Cert header row still run).
    */
   noClientCertificates?: string;
   /**
