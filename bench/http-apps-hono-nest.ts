@@ -12,13 +12,18 @@ const BODY = { ok: true };
 const ALGORITHMS: ["RS256"] = ["RS256"];
 const CACHED_ONLY = ["hot", "rotating"] as const;
 
+/** The verifier options of these servers: the JWT settings only (the introspection endpoint is not one). */
+function jwtOptions({ issuer, audience, jwksUri }: AppSettings) {
+  return { issuer, audience, jwksUri, algorithms: ALGORITHMS };
+}
+
 async function honoServer(settings?: AppSettings): Promise<Server> {
   const { Hono } = await import("hono");
   const { serve } = await import("@hono/node-server");
   const app = new Hono();
   if (settings) {
     const { bearerAuth, requireScopes } = await import("@resource-guard/hono");
-    app.use(bearerAuth({ ...settings, algorithms: ALGORITHMS }));
+    app.use(bearerAuth(jwtOptions(settings)));
     app.get("/orders", requireScopes("orders:read"), (c) => c.json(BODY));
   } else {
     app.get("/orders", (c) => c.json(BODY));
@@ -47,7 +52,7 @@ async function nestServer(platform: "express" | "fastify", settings?: AppSetting
   if (settings) {
     const { RequireScopes, ResourceGuardModule } = await import("@resource-guard/nestjs");
     RequireScopes("orders:read")(OrdersController.prototype, "orders", method);
-    imports.push(ResourceGuardModule.forRoot({ ...settings, algorithms: ALGORITHMS }));
+    imports.push(ResourceGuardModule.forRoot(jwtOptions(settings)));
   }
   Controller()(OrdersController);
   class BenchModule {}
