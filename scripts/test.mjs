@@ -164,7 +164,9 @@ for (const major of OTHER_NODES) {
   }
 }
 for (const { major, version, code, output, result } of await Promise.all(runs)) {
-  console.log(`\n=== node ${major} (${version}): core unit tests, core/Express/Fastify conformance, ESM/CJS loading`);
+  console.log(
+    `\n=== node ${major} (${version}): core unit tests, core/Express/Fastify conformance, ESM/CJS loading`,
+  );
   process.stdout.write(output);
   if (!result?.success || code !== 0) failed = true;
   if (result) {
