@@ -213,6 +213,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
         key,
         source,
+        size: token.length,
       });
       return auth;
     };
