@@ -11,10 +11,9 @@
  * with the two subscribed modes interleaved (the `resource-guard:verification` channel, the
  * `resource-guard:verify` trace).
  */
-import { subscribe, tracingChannel, unsubscribe } from "node:diagnostics_channel";
+import { channel, subscribe, tracingChannel, unsubscribe } from "node:diagnostics_channel";
 import { writeFileSync } from "node:fs";
 import { CHANNEL_NAMES, createVerifier, type RequestLike } from "@resource-guard/core";
-import { isVerificationObserved } from "../packages/core/src/observe/channels.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
 import { pinSelf } from "./machine.js";
 import { median } from "./stats.js";
@@ -50,6 +49,15 @@ const GATE_LOOPS = 20_000_000;
 const noop = () => {};
 const TRACE_HANDLERS = { start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop };
 const trace = tracingChannel(CHANNEL_NAMES.verify);
+const verification = channel(CHANNEL_NAMES.verification);
+
+/**
+ * The check core makes once per call (observe/channels.ts `isVerificationObserved`), on the same
+ * channel objects: Node keeps one channel per name, so these are core's own.
+ */
+function isVerificationObserved(): boolean {
+  return verification.hasSubscribers || trace.hasSubscribers;
+}
 
 function attach(mode: SubscriberMode): () => void {
   if (mode === "verification") {
