@@ -333,16 +333,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return verifyBound(credentials.token, credentials.scheme, request, options, true, event);
   }
 
-  /** Runs a verification traced and published on the diagnostics channels (only while anyone listens). */
-  function observed(verification: (event: VerificationEvent) => Eventually<AuthResult>): Promise<AuthResult> {
+  /**
+   * Runs a verification observed on the diagnostics channels (only while anyone listens): published,
+   * and traced when anyone traces. Synchronous as long as nobody traces and the answer is at hand.
+   */
+  function observed(
+    verification: (event: VerificationEvent) => Eventually<AuthResult>,
+  ): Eventually<AuthResult> {
     const event: VerificationEvent = {};
-    return observeVerification(event, () => {
-      try {
-        return settle(verification(event));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }) as Promise<AuthResult>;
+    return observeVerification(event, () => verification(event)) as Eventually<AuthResult>;
   }
 
   function authenticate<R extends RequestLike | Request>(
@@ -351,10 +350,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   ): Promise<AuthResult> {
     const like = request as RequestLike;
     const opts = options as AuthenticateOptions<unknown> | undefined;
-    if (isVerificationObserved()) return observed((event) => authenticateRequest(like, opts, event));
     let result: Eventually<AuthResult>;
     try {
-      result = authenticateRequest(like, opts, undefined);
+      result = isVerificationObserved()
+        ? observed((event) => authenticateRequest(like, opts, event))
+        : authenticateRequest(like, opts, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -371,10 +371,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     challenge,
     resourceMetadata,
     verify(token: string): Promise<AuthResult> {
-      if (isVerificationObserved())
-        return observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event));
       try {
-        return settle(verifyBound(token, "Bearer", NO_REQUEST, undefined, false, undefined));
+        return settle(
+          isVerificationObserved()
+            ? observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event))
+            : verifyBound(token, "Bearer", NO_REQUEST, undefined, false, undefined),
+        );
       } catch (error) {
         return Promise.reject(error);
       }
@@ -391,7 +393,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       request: R,
       options?: AuthenticateOptions<R>,
     ): Eventually<AuthResult> {
-      if (isVerificationObserved()) return authenticate(request, options);
+      if (isVerificationObserved())
+        return observed((event) =>
+          authenticateRequest(
+            request as RequestLike,
+            options as AuthenticateOptions<unknown> | undefined,
+            event,
+          ),
+        );
       return authenticateRequest(
         request as RequestLike,
         options as AuthenticateOptions<unknown> | undefined,
