@@ -104,7 +104,9 @@ function createKeySources(options: ResolvedOptions, fetchOptions: FetchJsonOptio
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+    // for…in rather than Object.values: no array per object (JSON.parse objects have no inherited
+    // enumerable members, so this visits exactly their own).
+    for (const name in value) deepFreeze((value as Record<string, unknown>)[name]);
   }
   return value;
 }
