@@ -313,9 +313,9 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
     const urls: unknown[] = [];
     const verifier: Verifier = {
       ...real,
-      authenticate: (request, readers) => {
+      authenticateMaybeSync: (request, readers) => {
         urls.push(readers?.absoluteUrl?.(request));
-        return real.authenticate(request, readers);
+        return real.authenticateMaybeSync(request, readers);
       },
     };
     const start2 = (trust: boolean) =>
@@ -342,22 +342,31 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
 
   it("sets the headers core returns with a result (a fresh DPoP-Nonce) on the response", async () => {
     const real = createVerifier(options());
-    // The real verifier, its result given response headers as DPoP nonces would (RFC 9449 §8.2).
+    // The real verifier, its result given response headers as DPoP nonces would (RFC 9449 §8.2),
+    // on its asynchronous path (a first sight) and its synchronous one (a cached token) alike.
+    const withNonce = (auth: AuthResult) => ({ ...auth, responseHeaders: { "DPoP-Nonce": "n-1" } });
+    const paths: string[] = [];
     const verifier: Verifier = {
       ...real,
-      authenticate: async (request, readers) => ({
-        ...(await real.authenticate(request, readers)),
-        responseHeaders: { "DPoP-Nonce": "n-1" },
-      }),
+      authenticateMaybeSync: (request, readers) => {
+        const result = real.authenticateMaybeSync(request, readers);
+        paths.push(result instanceof Promise ? "async" : "sync");
+        return result instanceof Promise ? result.then(withNonce) : withNonce(result);
+      },
     };
     const url = await start({
       imports: [ResourceGuardModule.forRoot({ verifier })],
       controllers: [MeController],
     });
-    const res = await get(`${url}/me`, await sign());
-    expect(res.status).toBe(200);
-    expect(res.headers.get("dpop-nonce")).toBe("n-1");
-    expect(await res.json()).toEqual({ sub: "user-1" });
+    const token = await sign();
+    for (let i = 0; i < 3; i++) {
+      const res = await get(`${url}/me`, token);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("dpop-nonce")).toBe("n-1");
+      expect(await res.json()).toEqual({ sub: "user-1" });
+    }
+    // The first sight verifies asynchronously; by the third the verifier answers from its cache.
+    expect([paths[0], paths[2]]).toEqual(["async", "sync"]);
   });
 
   it("hands core the client certificate of the TLS connection", async () => {
@@ -366,9 +375,9 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
     const certificates: unknown[] = [];
     const verifier: Verifier = {
       ...real,
-      authenticate: (request, readers) => {
+      authenticateMaybeSync: (request, readers) => {
         certificates.push(readers?.clientCertificate?.(request));
-        return real.authenticate(request, readers);
+        return real.authenticateMaybeSync(request, readers);
       },
     };
     const url = await start(
@@ -401,7 +410,7 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
 });
 
 describe("the guard outside HTTP", () => {
-  it("refuses a context it cannot read rather than letting it through", async () => {
+  it("refuses a context it cannot read rather than letting it through", () => {
     const guard = new ResourceGuard(createVerifier(options()));
     class Handlers {
       handle() {}
@@ -411,7 +420,7 @@ describe("the guard outside HTTP", () => {
       getHandler: () => Handlers.prototype.handle,
       getClass: () => Handlers,
     } as unknown as ExecutionContext;
-    await expect(guard.canActivate(context)).rejects.toThrow(
+    expect(() => guard.canActivate(context)).toThrow(
       'resource-guard: ResourceGuard reads HTTP requests only (got a "rpc" context); mark the handler @Public() or bind the guard per HTTP controller',
     );
   });
