@@ -9,8 +9,10 @@
  * `metadataResponse` as is: status, headers and body, byte for byte (Express's `res.send` would add
  * an ETag and a charset, and so would Fastify for a string payload, so neither is used).
  *
- * Without an HTTP server (a microservice or a standalone application context) there is nothing to
- * serve and nothing is registered.
+ * A controller of the app on that exact path keeps it, on both platforms. Without an HTTP server (a
+ * microservice or a standalone application context) there is nothing to serve and nothing is
+ * registered; on a platform other than Express and Fastify the app fails to start with an Error
+ * saying so, rather than publish challenges that point at a document nobody serves.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Inject, Injectable, type OnModuleInit } from "@nestjs/common";
@@ -36,6 +38,7 @@ interface FastifyApp {
     path: string,
     handler: (request: { method: string; url: string }, reply: FastifyReply) => void,
   ): unknown;
+  hasRoute(route: { method: string; url: string }): boolean;
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -53,7 +56,11 @@ function serveOnExpress(app: ExpressApp, verifier: Verifier, path: string): void
 
 function serveOnFastify(app: FastifyApp, verifier: Verifier, path: string): void {
   // find-my-way reads ":" as a parameter; "::" is a literal colon.
-  app.all(path.replaceAll(":", "::"), (request, reply) => {
+  const url = path.replaceAll(":", "::");
+  // The app's own controller on that path answers instead, as it does on Express (where Nest's routes
+  // come first); Fastify would refuse the second route and the app would not start.
+  if (app.hasRoute({ method: "GET", url })) return;
+  app.all(url, (request, reply) => {
     const answer = metadataResponse(verifier, request);
     // Another query than the resource's own: not the document, so Nest's 404.
     if (answer === undefined) return reply.callNotFound();

@@ -632,6 +632,22 @@ describe.each(["express", "fastify"] as Platform[])("nestjs route scopes and RFC
     expect(await me.json()).toEqual({ sub: "user-1" });
   });
 
+  it("leaves the path to the app's own controller when it declares one", async () => {
+    @Controller()
+    class OwnDocumentController {
+      @Get(DOCUMENT_PATH)
+      @Public()
+      own() {
+        return { own: true };
+      }
+    }
+    const url = await start({
+      imports: [ResourceGuardModule.forRoot({ issuer: idp.issuer, resource: RESOURCE })],
+      controllers: [OwnDocumentController],
+    });
+    expect(await (await get(`${url}${DOCUMENT_PATH}`)).json()).toEqual({ own: true });
+  });
+
   it("serves no document without resource: the path is Nest's 404", async () => {
     const url = await start({
       imports: [ResourceGuardModule.forRoot(options())],
