@@ -3,7 +3,7 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection,replay-store` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection,replay-store,observability` (run some phases; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -20,6 +20,8 @@ import { startIntrospectionEndpoint } from "./introspection-endpoint.js";
 import { canPin, describeMachine, pinSelf } from "./machine.js";
 import type { MemoryReport } from "./memory.js";
 import type { MicroReport } from "./micro.js";
+import type { ObservabilityReport } from "./observability.js";
+import { checkObservabilityTargets, renderObservabilitySection } from "./observability-report.js";
 import { type ReplayStoreReport, runReplayStoreBench } from "./replay-store.js";
 import { checkReplayStoreTargets, renderReplayStoreSection } from "./replay-store-report.js";
 import { type RunSummary, renderResults } from "./report.js";
@@ -34,7 +36,7 @@ const configsArg = process.argv.find((a) => a.startsWith("--configs="));
 const phases = new Set(
   onlyArg
     ? onlyArg.slice(7).split(",")
-    : ["micro", "memory", "introspection", "http", "dpop", "replay-store"],
+    : ["micro", "observability", "memory", "introspection", "http", "dpop", "replay-store"],
 );
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -119,6 +121,10 @@ async function main(): Promise<void> {
     log("bench: micro");
     await child("micro");
   }
+  if (phases.has("observability")) {
+    log("bench: observability");
+    await child("observability");
+  }
   if (phases.has("memory")) {
     log("bench: memory");
     await child("memory", ["--expose-gc"]);
@@ -150,6 +156,7 @@ async function main(): Promise<void> {
 
   const micro = readRaw<MicroReport>("micro");
   const replayStore = readRaw<ReplayStoreReport>("replay-store");
+  const observability = readRaw<ObservabilityReport>("observability");
   const memory = readRaw<MemoryReport>("memory");
   const httpRun = readRaw<HttpRun>("http");
   const dpop = readRaw<DPoPReport>("dpop");
@@ -169,12 +176,13 @@ async function main(): Promise<void> {
     targets: [
       ...checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory, dpop, introspection),
       ...checkReplayStoreTargets(replayStore),
+      ...checkObservabilityTargets(observability),
     ],
   };
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
   writeFileSync(
     `${OUT}/results.md`,
-    `${renderResults(summary)}${renderReplayStoreSection(replayStore).join("\n")}\n`,
+    `${renderResults(summary)}${[...renderReplayStoreSection(replayStore), ...renderObservabilitySection(observability)].join("\n")}\n`,
   );
   const caption = `${machine.cpuModel}, Node ${machine.node}, ${machine.date.slice(0, 10)}${quick ? " (quick run)" : ""}. Source: bench/results.md`;
   writeFileSync(`${OUT}/results.svg`, renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));

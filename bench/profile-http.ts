@@ -3,7 +3,8 @@
  * `--cpu-prof`, sends it a few seconds of load, stops it so V8 writes the profile, and prints the
  * summary. The .cpuprofile stays in bench/.raw/ for DevTools.
  *
- * Usage: `node --import tsx bench/profile-http.ts <config id> [hot|rotating|distinct]`, e.g. `koa-rg hot`.
+ * Usage (after `pnpm run build`, with `TSX_TSCONFIG_PATH=bench/tsconfig.json` so the built packages
+ * load, as in `pnpm bench`): `node --import tsx bench/profile-http.ts <config id> [hot|rotating|distinct]`, e.g. `koa-rg hot`.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";

@@ -4,7 +4,8 @@
  * node:crypto's verify itself (the part no JavaScript can remove). The full profile is written to
  * bench/.raw/profile-<alg>.cpuprofile (open it in Chrome DevTools → Performance, or VS Code).
  *
- * Usage: `node --import tsx bench/profile.ts [RS256|ES256|EdDSA] [--cache]` (default RS256, no cache).
+ * Usage (after `pnpm run build`, with `TSX_TSCONFIG_PATH=bench/tsconfig.json` so the built packages
+ * load, as in `pnpm bench`): `node --import tsx bench/profile.ts [RS256|ES256|EdDSA] [--cache]` (default RS256, no cache).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";

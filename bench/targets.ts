@@ -66,7 +66,9 @@ export function checkTargets(
       met: judge(hot, (v) => v >= 1.5),
     });
   }
-  // Frameworks measured in this run: every framework with a bare server and our adapter.
+  // Frameworks measured in this run: every framework with a bare server and our adapter (Hono and both
+  // NestJS platforms included, held to the same cached-token target as the others; their servers run
+  // hot and rotating tokens only, so the all-distinct comparison below skips them).
   const frameworks = [...new Set(httpResults.filter((r) => r.bare && !r.skipped).map((r) => r.framework))];
   for (const framework of frameworks) {
     for (const mode of ["hot", "rotating"]) {
@@ -93,23 +95,6 @@ export function checkTargets(
       measured: `${ours.cpuUsPerReq.toFixed(1)} µs vs ${limitServer.cpuUsPerReq.toFixed(1)} µs = ${formatRatio(vsLimit)}`,
       met: judge(vsLimit, (v) => v <= 1.15),
     });
-  }
-  // Hono and NestJS: the cached-token targets of the others (their servers run hot and rotating only).
-  for (const [framework, floor] of [
-    ["hono", 0.85],
-    ["nestjs-express", 0.9],
-    ["nestjs-fastify", 0.85],
-  ] as const) {
-    for (const mode of ["hot", "rotating"]) {
-      const ours = http(httpResults, `${framework}-rg`, mode);
-      const bare = http(httpResults, framework, mode);
-      const capacity = ratio(bare?.cpuUsPerReq, ours?.cpuUsPerReq);
-      checks.push({
-        target: `HTTP ${mode === "hot" ? "hot token" : "1,000 rotating tokens"}: ${framework} + resource-guard (scope check on the route) ≥ ${floor.toFixed(2)}× bare (capacity per core)`,
-        measured: `${formatRatio(capacity)} by CPU/request; ${formatRatio(ratio(ours?.rps, bare?.rps))} by requests/s`,
-        met: judge(capacity, (v) => v >= floor),
-      });
-    }
   }
   for (const framework of ["express", "koa", "fastify"]) {
     for (const mode of ["hot", "rotating"]) {

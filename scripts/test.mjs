@@ -1,6 +1,6 @@
 // The one test command (`pnpm test`): build, lint, type-check, run every vitest suite on this Node,
-// then a fast subset (core unit tests, the conformance suites, ESM/CJS loading of the built packages)
-// on Node 22 and 24, and end with the `N passed, N failed` line that CI reads, counting every run.
+// then a fast subset (core unit tests, core's conformance suite and those of Express and Fastify, ESM/CJS
+// loading of the built packages) on Node 22 and 24, and end with the `N passed, N failed` line that CI reads, counting every run.
 // Exits non-zero when any step fails. A Node major that cannot be installed is skipped with the
 // reason printed; `pnpm test:matrix` runs every suite on 22 and 24 instead.
 import { spawn } from "node:child_process";
@@ -9,10 +9,15 @@ import { dirname } from "node:path";
 import { createInterface } from "node:readline";
 
 const OTHER_NODES = ["22", "24"];
+// What differs between Node majors is core's ground (node:crypto, fetch, diagnostics_channel, module
+// loading); the adapters are plain JavaScript over it. So the other Nodes run core's own suites, the
+// table through the two adapters with the most Node-specific surface (Express on node:http, Fastify's
+// own HTTP layer, both with TLS client certificates), and the loading of every built package.
 const SUBSET = [
   "packages/core/test/unit",
-  "conformance.test.ts",
   "test/conformance/core.test.ts",
+  "packages/express/test/conformance.test.ts",
+  "packages/fastify/test/conformance.test.ts",
   "test/packaging/imports.test.ts",
 ];
 
@@ -159,7 +164,9 @@ for (const major of OTHER_NODES) {
   }
 }
 for (const { major, version, code, output, result } of await Promise.all(runs)) {
-  console.log(`\n=== node ${major} (${version}): core unit tests, conformance suites, ESM/CJS loading`);
+  console.log(
+    `\n=== node ${major} (${version}): core unit tests, core/Express/Fastify conformance, ESM/CJS loading`,
+  );
   process.stdout.write(output);
   if (!result?.success || code !== 0) failed = true;
   if (result) {

@@ -527,6 +527,7 @@ export const CASES: readonly Case[] = [
     name: "without resource, the well-known path is an ordinary protected path",
     request: async () => ({ path: METADATA_PATH }),
     expect: noCredentials(),
+    unknownRoute: true,
   },
 
   // RFC 9728: the protected resource metadata document, served before authentication.
@@ -613,18 +614,21 @@ export const CASES: readonly Case[] = [
     app: "resource",
     request: async () => ({ path: "/mcp/.well-known/oauth-protected-resource" }),
     expect: noCredentials({ resourceMetadata: true }),
+    unknownRoute: true,
   },
   {
     name: "RFC 9728: path insertion, the host root is another resource's document",
     app: "resource",
     request: async () => ({ path: "/.well-known/oauth-protected-resource" }),
     expect: noCredentials({ resourceMetadata: true }),
+    unknownRoute: true,
   },
   {
     name: "RFC 9728: path insertion, a trailing slash is another resource",
     app: "resource",
     request: async () => ({ path: `${METADATA_PATH}/` }),
     expect: noCredentials({ resourceMetadata: true }),
+    unknownRoute: true,
   },
 
   // RFC 9728 §5.1: every challenge of a protected resource points at its document.

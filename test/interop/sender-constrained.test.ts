@@ -81,9 +81,7 @@ async function certificateToken(): Promise<string> {
   return (JSON.parse(res.body) as { access_token: string }).access_token;
 }
 
-// The NestJS example is served over plain HTTP only (no client certificates); its DPoP rows run in
-// the conformance table.
-const TLS_FRAMEWORKS = FRAMEWORKS.filter((framework) => framework !== "nestjs");
+const TLS_FRAMEWORKS = FRAMEWORKS;
 
 describe.each(TLS_FRAMEWORKS)("the %s example API with tokens bound by oidc-provider", (framework) => {
   let dpopApi: RunningApi;

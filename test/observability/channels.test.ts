@@ -100,6 +100,38 @@ describe("the verification channel", () => {
     ]);
   });
 
+  it("keeps a cached token synchronous for the adapters while only the verification channel listens", async () => {
+    const verifier = createVerifier({ issuer: idp.issuer, audience: AUDIENCE });
+    const token = await idp.sign({ sub: "u", aud: AUDIENCE });
+    const request = { headers: { authorization: `Bearer ${token}` } };
+    await verifier.authenticate(request);
+    await verifier.authenticate(request);
+    verifications.length = 0;
+    // Third sight: the cache answers, and the outcome is published before the call returns.
+    const cached = verifier.authenticateMaybeSync(request);
+    expect(cached).not.toBeInstanceOf(Promise);
+    expect((cached as { claims: { sub: string } }).claims.sub).toBe("u");
+    expect(verifications).toEqual([
+      { outcome: "accepted", issuer: idp.issuer, scheme: "Bearer", cached: true },
+    ]);
+    // A synchronous failure is thrown (as without subscribers) and published first.
+    expect(() => verifier.authenticateMaybeSync({ headers: {} })).toThrow(
+      expect.objectContaining({ status: 401 }),
+    );
+    expect(verifications[1]).toMatchObject({ outcome: "rejected", status: 401, reason: "no_credentials" });
+    // A trace subscriber needs the call's end as a promise settling.
+    const handlers = { start() {}, end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+    const trace = tracingChannel(CHANNEL_NAMES.verify);
+    trace.subscribe(handlers);
+    try {
+      const traced = verifier.authenticateMaybeSync(request);
+      expect(traced).toBeInstanceOf(Promise);
+      expect((await traced).claims.sub).toBe("u");
+    } finally {
+      trace.unsubscribe(handlers);
+    }
+  });
+
   it("traces each verification, the outcome complete when the trace ends", async () => {
     const ended: VerificationEvent[] = [];
     const handlers = {

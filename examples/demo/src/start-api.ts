@@ -65,15 +65,14 @@ export async function startOrdersApi(
       return listen(framework, getRequestListener(createApp(options).fetch), port, tls);
     }
     case "nestjs": {
-      if (tls)
-        throw new Error("the NestJS example is served over plain HTTP only; use another framework for mTLS");
       const { createApp } = await import("../../nestjs/src/app.js");
-      const app = await createApp(options);
+      // Nest types node:tls's SNICallback more narrowly than node:https; the options are the same.
+      const app = await createApp(options, tls ? { https: tls as never } : {});
       await app.listen(port, "127.0.0.1");
       const address = app.getHttpServer().address() as AddressInfo;
       return {
         framework,
-        url: `http://127.0.0.1:${address.port}`,
+        url: `${tls ? "https" : "http"}://127.0.0.1:${address.port}`,
         close: () => app.close(),
       };
     }

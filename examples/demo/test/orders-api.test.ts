@@ -213,9 +213,6 @@ describe.concurrent("the example servers", () => {
   );
 });
 
-// The NestJS example does not read the introspection variables or report a taken port yet.
-const CLASSIC = FRAMEWORKS.filter((framework) => framework !== "nestjs");
-
 describe("the example servers with opaque tokens", () => {
   let opaqueAs: AuthorizationServer;
   let opaqueToken: string;
@@ -228,7 +225,7 @@ describe("the example servers with opaque tokens", () => {
   });
   afterAll(() => opaqueAs.close());
 
-  it.concurrent.each(CLASSIC)(
+  it.concurrent.each(FRAMEWORKS)(
     "%s introspects opaque tokens when INTROSPECTION_CLIENT_ID and INTROSPECTION_CLIENT_SECRET are set",
     async (framework) => {
       const server = startScript(`examples/${framework}/src/server.ts`, [], {
@@ -263,7 +260,7 @@ describe("the example servers with opaque tokens", () => {
 
 // One at a time: each starts a TypeScript process, and the concurrent ones above are enough load.
 describe("the example servers, on a taken port", () => {
-  it.each(CLASSIC)("%s exits 1 with the reason when its port is taken", async (framework) => {
+  it.each(FRAMEWORKS)("%s exits 1 with the reason when its port is taken", async (framework) => {
     const taken = createServer();
     taken.listen(0, "127.0.0.1");
     await once(taken, "listening");

@@ -11,11 +11,12 @@ import {
   Body,
   Controller,
   Get,
-  type INestApplication,
   Module,
+  type NestApplicationOptions,
   Post,
 } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
+import type { NestExpressApplication } from "@nestjs/platform-express";
 import type { VerifierOptions } from "@resource-guard/core";
 import { Auth, type AuthResult, Public, RequireScopes, ResourceGuardModule } from "@resource-guard/nestjs";
 
@@ -75,6 +76,11 @@ class OrdersController {
   }
 }
 
+/** How the app is served: over HTTPS with these node:tls options (client certificates for RFC 8705). */
+export interface ServeOptions {
+  https?: NestApplicationOptions["httpsOptions"];
+}
+
 /**
  * Builds the orders API. Auth failures answer with their status, headers (`WWW-Authenticate`,
  * `Retry-After`) and `{ error, error_description }`. Nothing listens until you call `app.listen()`.
@@ -82,10 +88,19 @@ class OrdersController {
  * @example
  * const app = await createApp({ issuer: "http://127.0.0.1:4000", audience: "https://orders.example.com" });
  * await app.listen(3000, "127.0.0.1");
+ * // over HTTPS, asking for client certificates:
+ * // createApp(options, { https: { key, cert, requestCert: true, rejectUnauthorized: false } })
  */
-export async function createApp(options: OrdersApiOptions): Promise<INestApplication> {
+export async function createApp(
+  options: OrdersApiOptions,
+  serve: ServeOptions = {},
+): Promise<NestExpressApplication> {
   class AppModule {}
   Module({ imports: [ResourceGuardModule.forRoot(options)], controllers: [OrdersController] })(AppModule);
-  // No request logging: a rejected token is not news. Errors of Nest itself are still logged.
-  return NestFactory.create(AppModule, { logger: ["error", "warn"], forceCloseConnections: true });
+  return NestFactory.create<NestExpressApplication>(AppModule, {
+    // No request logging: a rejected token is not news. Errors of Nest itself are still logged.
+    logger: ["error", "warn"],
+    forceCloseConnections: true,
+    ...(serve.https ? { httpsOptions: serve.https } : {}),
+  });
 }

@@ -104,7 +104,9 @@ function createKeySources(options: ResolvedOptions, fetchOptions: FetchJsonOptio
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);
-    for (const member of Object.values(value)) deepFreeze(member);
+    // for…in rather than Object.values: no array per object (JSON.parse objects have no inherited
+    // enumerable members, so this visits exactly their own).
+    for (const name in value) deepFreeze((value as Record<string, unknown>)[name]);
   }
   return value;
 }
@@ -213,6 +215,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
         key,
         source,
+        size: token.length,
       });
       return auth;
     };
@@ -332,16 +335,15 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return verifyBound(credentials.token, credentials.scheme, request, options, true, event);
   }
 
-  /** Runs a verification traced and published on the diagnostics channels (only while anyone listens). */
-  function observed(verification: (event: VerificationEvent) => Eventually<AuthResult>): Promise<AuthResult> {
+  /**
+   * Runs a verification observed on the diagnostics channels (only while anyone listens): published,
+   * and traced when anyone traces. Synchronous as long as nobody traces and the answer is at hand.
+   */
+  function observed(
+    verification: (event: VerificationEvent) => Eventually<AuthResult>,
+  ): Eventually<AuthResult> {
     const event: VerificationEvent = {};
-    return observeVerification(event, () => {
-      try {
-        return settle(verification(event));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }) as Promise<AuthResult>;
+    return observeVerification(event, () => verification(event)) as Eventually<AuthResult>;
   }
 
   function authenticate<R extends RequestLike | Request>(
@@ -350,10 +352,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   ): Promise<AuthResult> {
     const like = request as RequestLike;
     const opts = options as AuthenticateOptions<unknown> | undefined;
-    if (isVerificationObserved()) return observed((event) => authenticateRequest(like, opts, event));
     let result: Eventually<AuthResult>;
     try {
-      result = authenticateRequest(like, opts, undefined);
+      result = isVerificationObserved()
+        ? observed((event) => authenticateRequest(like, opts, event))
+        : authenticateRequest(like, opts, undefined);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -370,10 +373,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     challenge,
     resourceMetadata,
     verify(token: string): Promise<AuthResult> {
-      if (isVerificationObserved())
-        return observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event));
       try {
-        return settle(verifyBound(token, "Bearer", NO_REQUEST, undefined, false, undefined));
+        return settle(
+          isVerificationObserved()
+            ? observed((event) => verifyBound(token, "Bearer", NO_REQUEST, undefined, false, event))
+            : verifyBound(token, "Bearer", NO_REQUEST, undefined, false, undefined),
+        );
       } catch (error) {
         return Promise.reject(error);
       }
@@ -390,7 +395,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
       request: R,
       options?: AuthenticateOptions<R>,
     ): Eventually<AuthResult> {
-      if (isVerificationObserved()) return authenticate(request, options);
+      if (isVerificationObserved())
+        return observed((event) =>
+          authenticateRequest(
+            request as RequestLike,
+            options as AuthenticateOptions<unknown> | undefined,
+            event,
+          ),
+        );
       return authenticateRequest(
         request as RequestLike,
         options as AuthenticateOptions<unknown> | undefined,

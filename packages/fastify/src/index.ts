@@ -5,8 +5,9 @@
  * that check it with core's assertions. Failures are core's HttpErrors thrown from hooks, so Fastify's
  * error handling answers with their status and headers (RFC 6750 §3); the plugin never writes a reply.
  *
- * Wrapped in fastify-plugin, so the hook covers every route registered after it in the registering
- * context and its children, and not sibling contexts. A route opts out with `config: { auth: false }`,
+ * Wrapped in fastify-plugin, so the hook covers every route of the registering context and its
+ * children, declared before or after `register` (Fastify attaches a context's hooks to its routes when
+ * the app is ready), and not sibling contexts. A route opts out with `config: { auth: false }`,
  * or names the scopes it needs with `config: { scopes: [...] }` so that its 401s carry them.
  *
  * With the `resource` option the plugin also serves the RFC 9728 document at
@@ -212,7 +213,8 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 };
 
 /**
- * The plugin. Every route registered after it in that context requires a valid bearer token.
+ * The plugin. Every route of the context it is registered in (and of its children), declared before or
+ * after it, requires a valid bearer token unless the route opts out with `config: { auth: false }`.
  * @example
  * await app.register(resourceGuard, { issuer: "https://idp.example.com", audience: "https://api.example.com" });
  * app.get("/orders", { preHandler: app.requireScopes("orders:read") }, handler);

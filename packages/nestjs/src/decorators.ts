@@ -1,13 +1,14 @@
 /**
  * The decorators of the NestJS adapter: `@RequireScopes`, `@RequireAnyScope` and `@RequireClaims`
  * attach core's route guards (built and validated here, when the controller is declared, so a
- * mistyped scope list fails at start-up); `@Public()` opts a controller or handler out; `@Auth()`
- * hands the verified token (or one of its members) to a handler parameter.
+ * mistyped scope list fails at start-up); `@RouteScopes` declares scopes the guard knows before it
+ * authenticates, so the route's 401s name them too (RFC 9728 §5.1); `@Public()` opts a controller or
+ * handler out; `@Auth()` hands the verified token (or one of its members) to a handler parameter.
  */
 
 import { createParamDecorator, type ExecutionContext } from "@nestjs/common";
 import { type AuthResult, type ClaimCheck, createGuard, type ScopeArgs } from "@resource-guard/core";
-import { addGuard, markPublic } from "./metadata.js";
+import { addGuard, addRouteScopes, markPublic } from "./metadata.js";
 
 /**
  * Answers 403 `insufficient_scope` unless the token holds every listed scope (whole words). On a
@@ -16,6 +17,19 @@ import { addGuard, markPublic } from "./metadata.js";
  */
 export function RequireScopes(...scopes: ScopeArgs): ClassDecorator & MethodDecorator {
   return addGuard(createGuard("requireScopes", scopes));
+}
+
+/**
+ * The scopes a route requires (all of them), given to the guard before it authenticates: the route's
+ * 401 and 400 challenges carry them in `scope` as well as its 403 (RFC 9728 §5.1, the MCP
+ * authorization spec), so a client asks for the right scopes at once. Like Express's
+ * `bearerAuth({ verifier, scopes })` and Fastify's `config: { scopes }`. The route needs a token even
+ * with `credentialsRequired: false`. On a controller it applies to each handler, with the handler's own.
+ * @example @Post("mcp") @RouteScopes("mcp:tools") call() { … }
+ */
+export function RouteScopes(...scopes: ScopeArgs): ClassDecorator & MethodDecorator {
+  const guard = createGuard("requireScopes", scopes);
+  return addRouteScopes(guard.scopes ?? []);
 }
 
 /**

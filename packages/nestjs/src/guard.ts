@@ -1,15 +1,15 @@
 /**
  * The guard of the NestJS adapter, usable globally (`APP_GUARD`, which `ResourceGuardModule`
  * registers by default) or per controller (`@UseGuards(ResourceGuard)`). It holds no verification
- * logic: it hands the platform request to the core verifier, stores the result as `request.auth`,
- * then runs the route guards that `@RequireScopes`, `@RequireAnyScope` and `@RequireClaims` attached
- * to the controller and the handler. `@Public()` handlers and controllers pass untouched.
+ * logic: it hands the platform request to the core verifier (with the route's `@RouteScopes`, so its
+ * 401s name them), stores the result as `request.auth`, then runs the route guards that
+ * `@RouteScopes`, `@RequireScopes`, `@RequireAnyScope` and `@RequireClaims` attached to the controller
+ * and the handler. `@Public()` handlers and controllers pass untouched.
  */
 
 import { type CanActivate, type ExecutionContext, Inject, Injectable, Optional } from "@nestjs/common";
 import {
   type AuthResult,
-  anonymousContextOf,
   type ChallengeContext,
   isCorsPreflight,
   markAnonymous,
@@ -18,8 +18,8 @@ import {
   type Verifier,
 } from "@resource-guard/core";
 import { type PlatformResponse, setHeaders, toHttpException } from "./http-exception.js";
-import { guardsOf, isPublic } from "./metadata.js";
 import { type PlatformRequest, READERS } from "./request.js";
+import { createRoutePlans } from "./route-plan.js";
 
 /**
  * The injection token of the verifier `ResourceGuardModule` builds: inject it to verify tokens
@@ -37,55 +37,76 @@ export interface ResourceGuardSettings {
 
 const NO_AUTH = "request.auth; the guard did not authenticate this request";
 
-function check(
-  guards: readonly RouteGuard[] | undefined,
-  auth: AuthResult | undefined,
-  anonymous: ChallengeContext | undefined,
-): void {
-  if (guards !== undefined) for (const guard of guards) guard.check(auth, NO_AUTH, anonymous);
-}
+type GuardedRequest = PlatformRequest & { auth?: AuthResult };
 
 /**
  * Authenticates every request of the handlers it guards and applies their scope and claim rules.
+ * A token the verifier has cached is checked synchronously and the guard answers `true` at once;
+ * only a token that needs work (a key fetch, a first verification) makes it return a promise.
  * @example
  * @UseGuards(ResourceGuard)
  * @Controller("orders")
  * export class OrdersController { … }
  */
 export class ResourceGuard implements CanActivate {
-  private readonly readers: typeof READERS;
+  private readonly planOf: ReturnType<typeof createRoutePlans>;
 
   constructor(
     private readonly verifier: Verifier,
     settings: ResourceGuardSettings = { credentialsRequired: true },
   ) {
-    this.readers = settings.credentialsRequired ? READERS : { ...READERS, credentialsRequired: false };
+    this.planOf = createRoutePlans(
+      settings.credentialsRequired ? READERS : Object.freeze({ ...READERS, credentialsRequired: false }),
+    );
   }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const handler = context.getHandler();
-    const controller = context.getClass();
-    if (isPublic(handler) || isPublic(controller)) return true;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const plan = this.planOf(context.getClass(), context.getHandler());
+    if (plan.open) return true;
     if (context.getType() !== "http")
       // Failing closed: a transport this guard cannot read must not pass unauthenticated.
       throw new Error(
         `resource-guard: ResourceGuard reads HTTP requests only (got a "${context.getType()}" context); mark the handler @Public() or bind the guard per HTTP controller`,
       );
     const http = context.switchToHttp();
-    const request = http.getRequest<PlatformRequest & { auth?: AuthResult }>();
+    const request = http.getRequest<GuardedRequest>();
     const response = http.getResponse<PlatformResponse>();
     // A CORS preflight carries no credentials: it goes on to the app's CORS handling unchallenged.
     if (isCorsPreflight(request as unknown as RequestLike)) return true;
+    let result: AuthResult | Promise<AuthResult>;
     try {
-      const auth: AuthResult | undefined = await this.verifier.authenticate(request, this.readers);
-      if (auth === undefined) markAnonymous(request, this.verifier.challenge);
-      else {
+      result = this.verifier.authenticateMaybeSync(request, plan.readers);
+    } catch (err) {
+      throw toHttpException(err, response);
+    }
+    if (result instanceof Promise)
+      return result.then(
+        (auth) => this.accept(request, response, auth, plan.guards),
+        (err: unknown) => {
+          throw toHttpException(err, response);
+        },
+      );
+    return this.accept(request, response, result, plan.guards);
+  }
+
+  /** Stores the result (or marks the request anonymous) and runs the route guards. */
+  private accept(
+    request: GuardedRequest,
+    response: PlatformResponse,
+    auth: AuthResult | undefined,
+    guards: readonly RouteGuard[],
+  ): true {
+    try {
+      let anonymous: ChallengeContext | undefined;
+      if (auth === undefined) {
+        // Marked for code that reads the request later; the route guards answer 401 with its challenge.
+        anonymous = this.verifier.challenge;
+        markAnonymous(request, anonymous);
+      } else {
         request.auth = auth;
         if (auth.responseHeaders !== undefined) setHeaders(response, auth.responseHeaders);
       }
-      const anonymous = anonymousContextOf(request);
-      check(guardsOf(controller), auth, anonymous);
-      check(guardsOf(handler), auth, anonymous);
+      for (const guard of guards) guard.check(auth, NO_AUTH, anonymous);
     } catch (err) {
       throw toHttpException(err, response);
     }

@@ -7,7 +7,7 @@
  */
 
 export type { AuthResult, ClaimCheck, ScopeArgs, Verifier, VerifierOptions } from "@resource-guard/core";
-export { Auth, Public, RequireAnyScope, RequireClaims, RequireScopes } from "./decorators.js";
+export { Auth, Public, RequireAnyScope, RequireClaims, RequireScopes, RouteScopes } from "./decorators.js";
 export {
   RESOURCE_GUARD_SETTINGS,
   RESOURCE_GUARD_VERIFIER,

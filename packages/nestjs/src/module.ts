@@ -3,7 +3,8 @@
  * dependencies such as `ConfigService`, or a shared `{ verifier }`), provides it under
  * `RESOURCE_GUARD_VERIFIER` with `ResourceGuard`, and by default registers the guard for every route
  * of the app (`APP_GUARD`): strict by default, with `@Public()` to open a route. The module is global,
- * so `@UseGuards(ResourceGuard)` works in any feature module.
+ * so `@UseGuards(ResourceGuard)` works in any feature module. When the verifier has `resource`, the
+ * module also serves its RFC 9728 document at the host's root path (metadata-route.ts).
  */
 
 import { type DynamicModule, Module, type ModuleMetadata, type Provider } from "@nestjs/common";
@@ -15,6 +16,7 @@ import {
   ResourceGuard,
   type ResourceGuardSettings,
 } from "./guard.js";
+import { ResourceMetadataRoute } from "./metadata-route.js";
 
 /** What the module itself reads, beside the verifier options. */
 export interface ResourceGuardModuleSettings {
@@ -70,6 +72,7 @@ function moduleOf(
     verifier,
     { provide: RESOURCE_GUARD_SETTINGS, useValue: settings },
     ResourceGuard,
+    ResourceMetadataRoute,
   ];
   if (globalGuard) providers.push({ provide: APP_GUARD, useClass: ResourceGuard });
   return {

@@ -19,6 +19,7 @@ import {
   RequireScopes,
   ResourceGuardModule,
   type ResourceGuardModuleOptions,
+  RouteScopes,
 } from "@resource-guard/nestjs";
 import { expect } from "vitest";
 import {
@@ -110,6 +111,12 @@ class ConformanceController {
   any(@Auth() auth: AuthResult) {
     return echo(ROUTES.any, auth);
   }
+
+  @Get(ROUTES.scoped)
+  @RouteScopes(...ORDERS_SCOPES)
+  scoped(@Auth() auth: AuthResult) {
+    return echo(ROUTES.scoped, auth);
+  }
 }
 
 /** The conformance app: the module with its global guard, and the controller of ROUTES. */
@@ -149,8 +156,6 @@ export function nestHarness(platform: Platform): Harness {
     start: (options: VerifierOptions, tls?: TlsServerOptions) => startConformanceApp(platform, options, tls),
     // Nest runs guards on matched routes only: an unknown path is Nest's 404.
     routesBeforeAuthentication: true,
-    noResourceMetadata:
-      "@resource-guard/nestjs does not serve the RFC 9728 document or take route scopes before authenticating yet",
     expectErrorBody: expectNestErrorBody,
   };
 }

@@ -3,8 +3,10 @@
  * nest11 project, on NestJS 11 too): headers that survive an app's own global exception filter, an
  * HttpException that `@Catch(HttpException)` catches, the guard per controller, forRootAsync with
  * ConfigService, class and method decorators together, `@Auth("claims")`, the verifier injectable
- * elsewhere, the form-body method, the absolute URL and client certificate handed to core, and
- * options checked at start-up.
+ * elsewhere, the form-body method, the absolute URL and client certificate handed to core (on the
+ * verifier's asynchronous and synchronous paths), `@RouteScopes` (on a controller and a handler, with
+ * optional credentials), the RFC 9728 document served by the module (forRootAsync, an app's own
+ * filter, a global prefix, no HTTP server), and options checked at start-up.
  */
 import "reflect-metadata";
 import { request as httpsRequest } from "node:https";
@@ -18,10 +20,12 @@ import {
   HttpException,
   Inject,
   Injectable,
+  Module,
   Post,
   UseGuards,
 } from "@nestjs/common";
 import { ConfigModule, ConfigService } from "@nestjs/config";
+import { NestFactory } from "@nestjs/core";
 import { createVerifier, type Verifier } from "@resource-guard/core";
 import {
   Auth,
@@ -33,6 +37,7 @@ import {
   RequireScopes,
   ResourceGuard,
   ResourceGuardModule,
+  RouteScopes,
 } from "@resource-guard/nestjs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseChallenges } from "../../../test/conformance/challenge-parser.js";
@@ -313,9 +318,9 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
     const urls: unknown[] = [];
     const verifier: Verifier = {
       ...real,
-      authenticate: (request, readers) => {
+      authenticateMaybeSync: (request, readers) => {
         urls.push(readers?.absoluteUrl?.(request));
-        return real.authenticate(request, readers);
+        return real.authenticateMaybeSync(request, readers);
       },
     };
     const start2 = (trust: boolean) =>
@@ -342,22 +347,31 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
 
   it("sets the headers core returns with a result (a fresh DPoP-Nonce) on the response", async () => {
     const real = createVerifier(options());
-    // The real verifier, its result given response headers as DPoP nonces would (RFC 9449 §8.2).
+    // The real verifier, its result given response headers as DPoP nonces would (RFC 9449 §8.2),
+    // on its asynchronous path (a first sight) and its synchronous one (a cached token) alike.
+    const withNonce = (auth: AuthResult) => ({ ...auth, responseHeaders: { "DPoP-Nonce": "n-1" } });
+    const paths: string[] = [];
     const verifier: Verifier = {
       ...real,
-      authenticate: async (request, readers) => ({
-        ...(await real.authenticate(request, readers)),
-        responseHeaders: { "DPoP-Nonce": "n-1" },
-      }),
+      authenticateMaybeSync: (request, readers) => {
+        const result = real.authenticateMaybeSync(request, readers);
+        paths.push(result instanceof Promise ? "async" : "sync");
+        return result instanceof Promise ? result.then(withNonce) : withNonce(result);
+      },
     };
     const url = await start({
       imports: [ResourceGuardModule.forRoot({ verifier })],
       controllers: [MeController],
     });
-    const res = await get(`${url}/me`, await sign());
-    expect(res.status).toBe(200);
-    expect(res.headers.get("dpop-nonce")).toBe("n-1");
-    expect(await res.json()).toEqual({ sub: "user-1" });
+    const token = await sign();
+    for (let i = 0; i < 3; i++) {
+      const res = await get(`${url}/me`, token);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("dpop-nonce")).toBe("n-1");
+      expect(await res.json()).toEqual({ sub: "user-1" });
+    }
+    // The first sight verifies asynchronously; by the third the verifier answers from its cache.
+    expect([paths[0], paths[2]]).toEqual(["async", "sync"]);
   });
 
   it("hands core the client certificate of the TLS connection", async () => {
@@ -366,9 +380,9 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
     const certificates: unknown[] = [];
     const verifier: Verifier = {
       ...real,
-      authenticate: (request, readers) => {
+      authenticateMaybeSync: (request, readers) => {
         certificates.push(readers?.clientCertificate?.(request));
-        return real.authenticate(request, readers);
+        return real.authenticateMaybeSync(request, readers);
       },
     };
     const url = await start(
@@ -400,8 +414,266 @@ describe.each(["express", "fastify"] as Platform[])("nestjs on %s", (platform) =
   });
 });
 
+/** An MCP-like controller: scopes for every handler, and more for one. */
+@Controller("mcp")
+@RouteScopes("mcp:tools")
+class McpController {
+  @Get()
+  list(@Auth("scopes") scopes: AuthResult["scopes"]) {
+    return { scopes };
+  }
+
+  @Post()
+  @RouteScopes(["mcp:write"])
+  call(@Auth("scopes") scopes: AuthResult["scopes"]) {
+    return { scopes };
+  }
+}
+
+@Controller("maybe")
+class MaybeController {
+  @Get()
+  maybe(@Auth() auth: AuthResult | undefined) {
+    return { sub: auth?.claims.sub ?? null };
+  }
+
+  @Get("scoped")
+  @RouteScopes("orders:read")
+  scoped(@Auth() auth: AuthResult) {
+    return { sub: auth.claims.sub };
+  }
+}
+
+const RESOURCE = "https://orders.api.test/mcp";
+const DOCUMENT_PATH = "/.well-known/oauth-protected-resource/mcp";
+const DOCUMENT_URL = `https://orders.api.test${DOCUMENT_PATH}`;
+
+describe.each(["express", "fastify"] as Platform[])("nestjs route scopes and RFC 9728 on %s", (platform) => {
+  async function start(metadata: Parameters<typeof startNest>[1], startOptions?: StartOptions) {
+    const running = await startNest(platform, metadata, startOptions);
+    closers.push(running.close);
+    return running.url;
+  }
+  const post = (url: string, token?: string) =>
+    fetch(url, { method: "POST", headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  const challenge = (res: Response) => parseChallenges(res.headers.get("www-authenticate") ?? "");
+
+  it("names a controller's and a handler's @RouteScopes in 401s, 400s and 403s", async () => {
+    const url = await start({
+      imports: [ResourceGuardModule.forRoot(options())],
+      controllers: [McpController],
+    });
+    const none = await get(`${url}/mcp`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="api", scope="mcp:tools"');
+    expect(await none.json()).toEqual({
+      error: "unauthorized",
+      error_description: "Bearer authentication is required",
+    });
+    const noneBoth = await post(`${url}/mcp`);
+    expect(noneBoth.headers.get("www-authenticate")).toBe('Bearer realm="api", scope="mcp:tools mcp:write"');
+    const expired = await post(
+      `${url}/mcp`,
+      await sign({ iat: Math.floor(Date.now() / 1000) - 600, exp: 1 }),
+    );
+    expect(expired.status).toBe(401);
+    expect(challenge(expired)).toEqual([
+      {
+        scheme: "Bearer",
+        params: {
+          realm: "api",
+          error: "invalid_token",
+          error_description: "The token has expired",
+          scope: "mcp:tools mcp:write",
+        },
+      },
+    ]);
+    const malformed = await get(`${url}/mcp`, "abc$def");
+    expect(malformed.status).toBe(400);
+    expect(challenge(malformed)[0]?.params).toMatchObject({ error: "invalid_request", scope: "mcp:tools" });
+    const toolsOnly = await sign({ scope: "mcp:tools" });
+    expect(await (await get(`${url}/mcp`, toolsOnly)).json()).toEqual({ scopes: ["mcp:tools"] });
+    const forbidden = await post(`${url}/mcp`, toolsOnly);
+    expect(forbidden.status).toBe(403);
+    expect(challenge(forbidden)).toEqual([
+      {
+        scheme: "Bearer",
+        params: {
+          realm: "api",
+          error: "insufficient_scope",
+          scope: "mcp:tools mcp:write",
+        },
+      },
+    ]);
+    const both = await post(`${url}/mcp`, await sign({ scope: "mcp:write mcp:tools" }));
+    expect(both.status).toBe(201);
+    expect(await both.json()).toEqual({ scopes: ["mcp:write", "mcp:tools"] });
+  });
+
+  it("requires a token on a @RouteScopes route even with credentialsRequired: false", async () => {
+    const url = await start({
+      imports: [ResourceGuardModule.forRoot({ ...options(), credentialsRequired: false })],
+      controllers: [MaybeController],
+    });
+    expect(await (await get(`${url}/maybe`)).json()).toEqual({ sub: null });
+    expect(await (await get(`${url}/maybe`, await sign())).json()).toEqual({ sub: "user-1" });
+    const none = await get(`${url}/maybe/scoped`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="api", scope="orders:read"');
+    const bad = await get(`${url}/maybe/scoped`, "not.a.jwt");
+    expect(bad.status).toBe(401);
+    expect(challenge(bad)[0]?.params).toMatchObject({ error: "invalid_token", scope: "orders:read" });
+    const scoped = await get(`${url}/maybe/scoped`, await sign({ scope: "orders:read" }));
+    expect(await scoped.json()).toEqual({ sub: "user-1" });
+  });
+
+  it("answers 500 for a handler that is both @Public() and @RouteScopes, never letting it through", async () => {
+    @Controller("mixed")
+    class MixedController {
+      @Get()
+      @Public()
+      @RouteScopes("orders:read")
+      mixed() {
+        return { ok: true };
+      }
+    }
+    const url = await start({
+      imports: [ResourceGuardModule.forRoot(options())],
+      controllers: [MixedController],
+    });
+    const res = await get(`${url}/mixed`, await sign({ scope: "orders:read" }));
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ statusCode: 500, message: "Internal server error" });
+  });
+
+  /** The document as core computes it for these options, and the headers it goes out with. */
+  async function expectDocument(res: Response, verifierOptions: Record<string, unknown>) {
+    const metadata = createVerifier(verifierOptions as never).resourceMetadata;
+    const body = JSON.stringify(metadata?.document);
+    expect(res.status).toBe(200);
+    expect(JSON.parse(body)).toEqual({
+      resource: RESOURCE,
+      authorization_servers: [idp.issuer],
+      bearer_methods_supported: ["header"],
+    });
+    expect(await res.text()).toBe(body);
+    expect({
+      type: res.headers.get("content-type"),
+      length: res.headers.get("content-length"),
+      cache: res.headers.get("cache-control"),
+      cors: res.headers.get("access-control-allow-origin"),
+      nosniff: res.headers.get("x-content-type-options"),
+      etag: res.headers.get("etag"),
+      challenge: res.headers.get("www-authenticate"),
+    }).toEqual({
+      type: "application/json",
+      length: String(Buffer.byteLength(body)),
+      cache: "public, max-age=3600",
+      cors: "*",
+      nosniff: "nosniff",
+      etag: null,
+      challenge: null,
+    });
+  }
+
+  it("serves the RFC 9728 document with forRootAsync, whatever the app's own global filter", async () => {
+    const resourceOptions = { issuer: idp.issuer, resource: RESOURCE };
+    const url = await start(
+      {
+        imports: [
+          ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ ISSUER: idp.issuer })] }),
+          ResourceGuardModule.forRootAsync({
+            imports: [ConfigModule],
+            inject: [ConfigService],
+            useFactory: (config: ConfigService) => ({
+              issuer: config.getOrThrow<string>("ISSUER"),
+              resource: RESOURCE,
+            }),
+          }),
+        ],
+        controllers: [MeController],
+      },
+      { configure: (app) => app.useGlobalFilters(new EverythingFilter()) },
+    );
+    await expectDocument(await get(`${url}${DOCUMENT_PATH}`, "not-even-a-token"), resourceOptions);
+    const head = await fetch(`${url}${DOCUMENT_PATH}`, { method: "HEAD" });
+    expect([head.status, await head.text(), head.headers.get("content-length")]).toEqual([
+      200,
+      "",
+      (await (await get(`${url}${DOCUMENT_PATH}`)).text()).length.toString(),
+    ]);
+    const notAllowed = await post(`${url}${DOCUMENT_PATH}`);
+    expect([notAllowed.status, notAllowed.headers.get("allow"), await notAllowed.text()]).toEqual([
+      405,
+      "GET, HEAD, OPTIONS",
+      "Method Not Allowed",
+    ]);
+    // Another path is the app's: its own filter answers the guard's 401 and Nest's 404.
+    const me = await get(`${url}/me`);
+    expect(me.status).toBe(401);
+    expect(me.headers.get("www-authenticate")).toBe(
+      `Bearer realm="api", resource_metadata="${DOCUMENT_URL}"`,
+    );
+    const trailing = await get(`${url}${DOCUMENT_PATH}/`);
+    expect([trailing.status, await trailing.json()]).toEqual([404, { custom: true, status: 404 }]);
+    const otherQuery = await get(`${url}${DOCUMENT_PATH}?x=1`);
+    expect(otherQuery.status).toBe(200);
+  });
+
+  it("keeps the document at the host's root path under a global prefix", async () => {
+    const resourceOptions = { issuer: idp.issuer, resource: RESOURCE };
+    const url = await start(
+      { imports: [ResourceGuardModule.forRoot(resourceOptions)], controllers: [MeController] },
+      { configure: (app) => app.setGlobalPrefix("api") },
+    );
+    await expectDocument(await get(`${url}${DOCUMENT_PATH}`), resourceOptions);
+    expect((await get(`${url}/api${DOCUMENT_PATH}`)).status).toBe(404);
+    const me = await get(`${url}/api/me`, await idp.sign({ sub: "user-1", aud: RESOURCE }));
+    expect(await me.json()).toEqual({ sub: "user-1" });
+  });
+
+  it("leaves the path to the app's own controller when it declares one", async () => {
+    @Controller()
+    class OwnDocumentController {
+      @Get(DOCUMENT_PATH)
+      @Public()
+      own() {
+        return { own: true };
+      }
+    }
+    const url = await start({
+      imports: [ResourceGuardModule.forRoot({ issuer: idp.issuer, resource: RESOURCE })],
+      controllers: [OwnDocumentController],
+    });
+    expect(await (await get(`${url}${DOCUMENT_PATH}`)).json()).toEqual({ own: true });
+  });
+
+  it("serves no document without resource: the path is Nest's 404", async () => {
+    const url = await start({
+      imports: [ResourceGuardModule.forRoot(options())],
+      controllers: [MeController],
+    });
+    const res = await get(`${url}${DOCUMENT_PATH}`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get("www-authenticate")).toBeNull();
+  });
+});
+
+describe("the module without an HTTP server", () => {
+  it("starts as a standalone application context with resource set, serving nothing", async () => {
+    class StandaloneModule {}
+    Module({ imports: [ResourceGuardModule.forRoot({ issuer: idp.issuer, resource: RESOURCE })] })(
+      StandaloneModule,
+    );
+    const context = await NestFactory.createApplicationContext(StandaloneModule, { logger: false });
+    closers.push(() => context.close());
+    const verifier = context.get<Verifier>(RESOURCE_GUARD_VERIFIER);
+    expect(verifier.resourceMetadata?.path).toBe(DOCUMENT_PATH);
+  });
+});
+
 describe("the guard outside HTTP", () => {
-  it("refuses a context it cannot read rather than letting it through", async () => {
+  it("refuses a context it cannot read rather than letting it through", () => {
     const guard = new ResourceGuard(createVerifier(options()));
     class Handlers {
       handle() {}
@@ -411,7 +683,7 @@ describe("the guard outside HTTP", () => {
       getHandler: () => Handlers.prototype.handle,
       getClass: () => Handlers,
     } as unknown as ExecutionContext;
-    await expect(guard.canActivate(context)).rejects.toThrow(
+    expect(() => guard.canActivate(context)).toThrow(
       'resource-guard: ResourceGuard reads HTTP requests only (got a "rpc" context); mark the handler @Public() or bind the guard per HTTP controller',
     );
   });
@@ -441,6 +713,17 @@ describe("construction-time checks", () => {
       "resource-guard: ResourceGuardModule.forRoot() takes either { verifier } or verifier options, not both (got audience too)",
     );
     expect(ResourceGuardModule.forRoot({ verifier, globalGuard: false }).global).toBe(true);
+  });
+
+  it("validates @RouteScopes where the controller is declared", () => {
+    expect(() => RouteScopes()).toThrow(
+      'resource-guard: requireScopes() needs at least one scope, e.g. requireScopes("orders:read")',
+    );
+    expect(() => RouteScopes([])).toThrow(TypeError);
+    expect(() => RouteScopes("orders:read orders:write")).toThrow(
+      'resource-guard: requireScopes() got "orders:read orders:write"; a scope is one non-empty word without spaces, quotes or backslashes',
+    );
+    expect(() => RouteScopes(7 as never)).toThrow(TypeError);
   });
 
   it("validates scope lists where the controller is declared", () => {

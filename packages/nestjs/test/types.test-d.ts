@@ -1,7 +1,7 @@
 /**
  * Type tests: `@Auth()` decorates a handler parameter typed as the AuthResult (or, with a member
- * name, as that member), the scope decorators fit controllers and handlers, and the module's
- * options are checked by the types as by the code.
+ * name, as that member), the scope decorators (`@RouteScopes` too) fit controllers and handlers, and
+ * the module's options are checked by the types as by the code.
  */
 
 import { type CanActivate, Controller, type DynamicModule, Get, Inject, UseGuards } from "@nestjs/common";
@@ -15,6 +15,7 @@ import {
   RequireScopes,
   ResourceGuard,
   ResourceGuardModule,
+  RouteScopes,
   type Verifier,
 } from "@resource-guard/nestjs";
 import { describe, expectTypeOf, it } from "vitest";
@@ -31,6 +32,7 @@ describe("nestjs types", () => {
     Auth("user");
 
     @Controller("orders")
+    @RouteScopes("orders:read")
     @RequireScopes("orders:read")
     @UseGuards(ResourceGuard)
     class OrdersController {
@@ -41,6 +43,10 @@ describe("nestjs types", () => {
         expectTypeOf(auth.claims.sub).toEqualTypeOf<string | undefined>();
         return scopes;
       }
+
+      @Get("write")
+      @RouteScopes(["orders:write"])
+      write() {}
 
       @Get("health")
       @Public()
@@ -73,6 +79,9 @@ describe("nestjs types", () => {
     RequireScopes(["a", "b"]);
     // @ts-expect-error a scope is a string
     RequireScopes(1);
+    expectTypeOf(RouteScopes("a", ["b"])).toEqualTypeOf<ClassDecorator & MethodDecorator>();
+    // @ts-expect-error a scope is a string
+    RouteScopes(1);
     // @ts-expect-error the predicate receives claims and returns a boolean
     RequireClaims((claims: string) => claims);
   });

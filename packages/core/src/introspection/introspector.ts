@@ -1,7 +1,7 @@
 /**
  * The introspection stage (RFC 7662) for the one issuer that introspects. It answers "is this opaque
  * token good for this API?" and is built so the identity provider sees as few requests as possible:
- * - an in-process cache of answers (memory-cache.ts): a repeated token costs what a cached JWT costs,
+ * - an in-process cache of answers (cache/generational-cache.ts): a repeated token costs what a cached JWT costs,
  *   one Map lookup under a 32-bit fingerprint and a full comparison with the token the entry is for
  *   (the token is in memory anyway, in the AuthResult); its AuthResult is built once per answer;
  * - behind it, an optional shared cache (shared-cache.ts) so a fleet asks once per token, keyed by
@@ -12,6 +12,8 @@
  * Failures of the provider are 503 IntrospectionUnavailableError, never 401; only the provider's
  * answer (`active: false`, or claims that fail a check) makes a 401 (answer.ts).
  */
+
+import { GenerationalCache, type MemoryEntry } from "../cache/generational-cache.js";
 import { fingerprint } from "../cache/token-cache.js";
 import { IntrospectionUnavailableError, InvalidTokenError } from "../errors/bearer-error.js";
 import type { FetchJsonOptions } from "../keys/fetch-json.js";
@@ -25,7 +27,6 @@ import { type AnswerLifetimes, checkAnswer, type StoredAnswer, toStoredAnswer } 
 import { Backoff } from "./backoff.js";
 import { introspectionKey } from "./cache-key.js";
 import { discoverIntrospectionEndpoint } from "./endpoint.js";
-import { MemoryCache, type MemoryEntry } from "./memory-cache.js";
 import { createIntrospectionRequest, type IntrospectionResponse } from "./request.js";
 import { readShared, writeShared } from "./shared-cache.js";
 
@@ -89,7 +90,7 @@ export class Introspector {
   readonly issuer: string;
   /** Whether JWTs of that issuer are introspected too (after local verification). */
   readonly jwts: boolean;
-  private readonly memory: MemoryCache<number, Entry>;
+  private readonly memory: GenerationalCache<number, Entry>;
   private readonly inflight = new Map<string, Promise<Entry>>();
   private readonly send: (endpoint: string, token: string) => Promise<IntrospectionResponse>;
   private readonly lifetimes: AnswerLifetimes;
@@ -103,7 +104,7 @@ export class Introspector {
     this.issuer = options.issuer;
     this.jwts = options.jwts;
     this.endpoint = options.endpoint;
-    this.memory = new MemoryCache(options.memoryCache.maxEntries, options.memoryCache.maxBytes);
+    this.memory = new GenerationalCache(options.memoryCache.maxEntries, options.memoryCache.maxBytes);
     this.backoff = new Backoff(settings.maxBackoffMs);
     this.send = createIntrospectionRequest(options, { ...fetchOptions, now });
     this.lifetimes = {

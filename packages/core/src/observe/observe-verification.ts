@@ -5,6 +5,9 @@
 import type { AuthResult } from "../types.js";
 import { type VerificationEvent, verificationChannel, verifyTrace } from "./channels.js";
 
+/** A value, or the promise of one when it was not at hand. */
+type Eventually<T> = T | Promise<T>;
+
 interface FailureLike {
   status?: unknown;
   code?: unknown;
@@ -64,16 +67,62 @@ function traceVerification(
 }
 
 /**
- * Runs `run` (which fills `event` as it learns the issuer, scheme and cache use) inside the trace, and
- * publishes the outcome. The returned promise settles exactly as `run`'s does.
+ * Publishes the outcome of a verification nobody traces: synchronously when `run` answered
+ * synchronously (a cached token stays free of promises for metrics-only subscribers), else when its
+ * promise settles.
+ */
+function publishOutcome(
+  event: VerificationEvent,
+  run: () => Eventually<AuthResult | undefined>,
+): Eventually<AuthResult | undefined> {
+  const publish = (auth: AuthResult | undefined, error: unknown) => {
+    fillEvent(event, auth, error);
+    if (verificationChannel.hasSubscribers) verificationChannel.publish(event);
+  };
+  let result: Eventually<AuthResult | undefined>;
+  try {
+    result = run();
+  } catch (error) {
+    publish(undefined, error);
+    throw error;
+  }
+  if (!(result instanceof Promise)) {
+    publish(result, undefined);
+    return result;
+  }
+  return result.then(
+    (auth) => {
+      publish(auth, undefined);
+      return auth;
+    },
+    (error: unknown) => {
+      publish(undefined, error);
+      throw error;
+    },
+  );
+}
+
+/**
+ * Runs `run` (which fills `event` as it learns the issuer, scheme and cache use) and publishes the
+ * outcome; inside the trace when anyone traces, which makes the answer a promise (the trace's
+ * `asyncStart`/`asyncEnd` phases mark its end). Settles or returns exactly as `run` does.
  */
 export function observeVerification(
   event: VerificationEvent,
-  run: () => Promise<AuthResult | undefined>,
-): Promise<AuthResult | undefined> {
+  run: () => Eventually<AuthResult | undefined>,
+): Eventually<AuthResult | undefined> {
+  if (!verifyTrace.hasSubscribers) return publishOutcome(event, run);
+  const settled = (): Promise<AuthResult | undefined> => {
+    try {
+      const result = run();
+      return result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
   // The event is complete before the trace ends, so `asyncEnd` and `error` subscribers see the outcome.
   const filled = () =>
-    run().then(
+    settled().then(
       (auth) => {
         fillEvent(event, auth, undefined);
         return auth;
@@ -83,7 +132,7 @@ export function observeVerification(
         throw error;
       },
     );
-  const traced = verifyTrace.hasSubscribers ? traceVerification(event, filled) : filled();
+  const traced = traceVerification(event, filled);
   const publish = () => {
     if (verificationChannel.hasSubscribers) verificationChannel.publish(event);
   };

@@ -5,11 +5,11 @@
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { GenerationalCache } from "../../src/cache/generational-cache.js";
 import { isStoredAnswer } from "../../src/introspection/answer.js";
 import { Backoff } from "../../src/introspection/backoff.js";
 import { introspectionKey } from "../../src/introspection/cache-key.js";
 import { isOpaqueToken } from "../../src/introspection/introspector.js";
-import { MemoryCache } from "../../src/introspection/memory-cache.js";
 import { basicCredentials, parseRetryAfter } from "../../src/introspection/request.js";
 import { createOutboundBudget } from "../../src/outbound/budget.js";
 
@@ -66,7 +66,7 @@ describe("the in-process answer cache", () => {
   const entry = (untilMs: number, size = 10) => ({ untilMs, size });
 
   it("serves an entry until its time, then forgets it", () => {
-    const cache = new MemoryCache(10, 1000);
+    const cache = new GenerationalCache(10, 1000);
     cache.set("k", entry(2000));
     expect(cache.get("k", 1999)).toEqual(entry(2000));
     expect(cache.get("k", 2000)).toBeUndefined();
@@ -74,7 +74,7 @@ describe("the in-process answer cache", () => {
   });
 
   it("never holds more entries or bytes than its bounds", () => {
-    const cache = new MemoryCache(100, 5_000);
+    const cache = new GenerationalCache(100, 5_000);
     for (let i = 0; i < 1_000; i++) {
       cache.set(`k${i}`, entry(1e12, 40));
       expect(cache.size).toBeLessThanOrEqual(100);
@@ -82,7 +82,7 @@ describe("the in-process answer cache", () => {
     }
     // The most recent entries are kept.
     expect(cache.get("k999", 0)).toBeDefined();
-    const bytes = new MemoryCache(1_000, 400);
+    const bytes = new GenerationalCache(1_000, 400);
     for (let i = 0; i < 100; i++) bytes.set(`k${i}`, entry(1e12, 100));
     expect(bytes.byteSize).toBeLessThanOrEqual(400);
     // An entry larger than the whole cache is not kept at all.
