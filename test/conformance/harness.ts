@@ -85,11 +85,6 @@ export interface Harness {
    */
   noClientCertificates?: string;
   /**
-   * Why this adapter does not yet serve the RFC 9728 document or take a route's scopes before
-   * authenticating, when it does not: the RFC 9728 and route-scope rows are then skipped under it.
-   */
-  noResourceMetadata?: string;
-  /**
    * True where authentication runs after routing (NestJS guards): a path that matches no route is
    * then 404 without a challenge, whatever the credentials. Default false: middleware and hooks
    * authenticate before routing.

@@ -102,14 +102,7 @@ export function runConformance(harness: Harness): void {
       await hanging?.close();
     });
 
-    const needsResource = (c: Case) =>
-      c.name.startsWith("RFC 9728:") ||
-      c.name.startsWith("route scopes") ||
-      c.name.startsWith("without resource, the well-known");
-    const cases = CASES.filter((c) => harness.noResourceMetadata === undefined || !needsResource(c));
-    if (cases.length < CASES.length)
-      it.skip(`RFC 9728 and route-scope rows (${CASES.length - cases.length}): ${harness.noResourceMetadata}`, () => {});
-    it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, testCase) => {
+    it.each(CASES.map((c) => [c.name, c] as const))("%s", async (_name, testCase) => {
       const request = await testCase.request(fixture);
       const app = apps.get(testCase.app ?? "up");
       if (!app) throw new Error(`no app ${testCase.app}`);
@@ -173,8 +166,7 @@ export function runConformance(harness: Harness): void {
     it("fetched the healthy IdP's keys once per app for the whole table", () => {
       // One verifier per app (two apps use the healthy IdP), built at start-up and reused: discovery
       // once each, and the JWKS once each plus the single refetch allowed for the unknown kid.
-      // Without the RFC 9728 rows, the resource app never verifies a token, so never fetches.
-      expect(idp.metadataHits).toBe(harness.noResourceMetadata === undefined ? 2 : 1);
+      expect(idp.metadataHits).toBe(2);
       expect(idp.jwksHits).toBeLessThanOrEqual(3);
     });
   });
