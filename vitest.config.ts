@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
@@ -24,6 +25,10 @@ export default defineConfig({
     },
   },
   test: {
+    // Most suites wait on sockets and child processes (servers, IdPs, redis-server, example APIs), not
+    // on the CPU: vitest's default of one worker per core less one leaves a 2-core machine running one
+    // file at a time. Three workers there halve the run; larger machines keep the default.
+    maxWorkers: Math.max(3, availableParallelism() - 1),
     testTimeout: 20_000,
     hookTimeout: 30_000,
     typecheck: {
