@@ -3,7 +3,7 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection,replay-store,observability` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection,replay-store,observability,adapter-cost` (run some phases; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -11,6 +11,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { AdapterCostReport } from "./adapter-cost.js";
+import { checkAdapterCostTargets, renderAdapterCostSection } from "./adapter-cost-report.js";
 import { renderChart } from "./chart.js";
 import type { DPoPReport } from "./dpop.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
@@ -36,7 +38,7 @@ const configsArg = process.argv.find((a) => a.startsWith("--configs="));
 const phases = new Set(
   onlyArg
     ? onlyArg.slice(7).split(",")
-    : ["micro", "observability", "memory", "introspection", "http", "dpop", "replay-store"],
+    : ["micro", "observability", "adapter-cost", "memory", "introspection", "http", "dpop", "replay-store"],
 );
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -125,6 +127,10 @@ async function main(): Promise<void> {
     log("bench: observability");
     await child("observability");
   }
+  if (phases.has("adapter-cost")) {
+    log("bench: adapter-cost");
+    await child("adapter-cost");
+  }
   if (phases.has("memory")) {
     log("bench: memory");
     await child("memory", ["--expose-gc"]);
@@ -157,17 +163,32 @@ async function main(): Promise<void> {
   const micro = readRaw<MicroReport>("micro");
   const replayStore = readRaw<ReplayStoreReport>("replay-store");
   const observability = readRaw<ObservabilityReport>("observability");
+  const adapterCost = readRaw<AdapterCostReport>("adapter-cost");
   const memory = readRaw<MemoryReport>("memory");
   const httpRun = readRaw<HttpRun>("http");
   const dpop = readRaw<DPoPReport>("dpop");
   const introspection = readRaw<IntrospectionReport>("introspection");
+  const previous = readRaw<RunSummary>("summary");
+  const elapsed = (performance.now() - started) / 1000;
+  // A rerun of some phases keeps the full run's machine, date and time, and says what it reran.
+  const partial = onlyArg !== undefined && !phases.has("report") && previous !== undefined;
   const summary: RunSummary = {
-    machine,
+    machine: partial ? previous.machine : machine,
     quick,
     // `--only=report` runs nothing and re-renders from bench/.raw/; it keeps the measured run's time.
-    seconds: phases.has("report")
-      ? (readRaw<RunSummary>("summary")?.seconds ?? 0)
-      : (performance.now() - started) / 1000,
+    seconds: phases.has("report") || partial ? (previous?.seconds ?? 0) : elapsed,
+    ...(partial
+      ? {
+          partial: {
+            // Reruns add up: each names every phase rerun since the full run.
+            phases: [...new Set([...(previous.partial?.phases ?? []), ...phases])],
+            seconds: (previous.partial?.seconds ?? 0) + elapsed,
+            date: new Date().toISOString(),
+          },
+        }
+      : phases.has("report") && previous?.partial
+        ? { partial: previous.partial }
+        : {}),
     ...(micro ? { micro } : {}),
     ...(httpRun ? { http: httpRun } : {}),
     ...(memory ? { memory } : {}),
@@ -177,12 +198,13 @@ async function main(): Promise<void> {
       ...checkTargets(micro?.results ?? [], httpRun?.results ?? [], memory, dpop, introspection),
       ...checkReplayStoreTargets(replayStore),
       ...checkObservabilityTargets(observability),
+      ...checkAdapterCostTargets(adapterCost),
     ],
   };
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
   writeFileSync(
     `${OUT}/results.md`,
-    `${renderResults(summary)}${[...renderReplayStoreSection(replayStore), ...renderObservabilitySection(observability)].join("\n")}\n`,
+    `${renderResults(summary)}${[...renderReplayStoreSection(replayStore), ...renderObservabilitySection(observability), ...renderAdapterCostSection(adapterCost)].join("\n")}\n`,
   );
   const caption = `${machine.cpuModel}, Node ${machine.node}, ${machine.date.slice(0, 10)}${quick ? " (quick run)" : ""}. Source: bench/results.md`;
   writeFileSync(`${OUT}/results.svg`, renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));

@@ -16,6 +16,8 @@ export interface RunSummary {
   machine: MachineInfo;
   quick: boolean;
   seconds: number;
+  /** Set when some phases were rerun (`--only`) and the rest read back from an earlier run's raw files. */
+  partial?: { phases: string[]; seconds: number; date: string };
   micro?: MicroReport;
   http?: HttpRun;
   memory?: MemoryReport;
@@ -117,6 +119,11 @@ export function renderResults(run: RunSummary): string {
     `- CPU: ${machine.cpuModel}, ${machine.cores} cores available`,
     `- Node ${machine.node}, ${machine.platform}`,
     `- Date: ${machine.date}`,
+    ...(run.partial
+      ? [
+          `- Phases rerun since (last on ${run.partial.date.slice(0, 16).replace("T", " ")} UTC, ${Math.round(run.partial.seconds)} s in all): ${run.partial.phases.join(", ")}; every other section is from the run above`,
+        ]
+      : []),
     `- Pinning: ${machine.taskset ? "taskset: micro bench and HTTP servers on core 0, load generator on core 1" : "**taskset unavailable or fewer than 2 cores: nothing pinned; HTTP figures include load-generator interference**"}`,
     "",
     "## Targets",
@@ -125,7 +132,7 @@ export function renderResults(run: RunSummary): string {
     "|---|---|---|",
     ...run.targets.map(
       (t) =>
-        `| ${t.target} | ${t.measured} | ${t.met === undefined ? "not measured" : t.met ? "yes" : "**no**"} |`,
+        `| ${t.target} | ${t.measured} | ${t.met === undefined ? "undetermined" : t.met ? "yes" : "**no**"} |`,
     ),
     "",
   ];

@@ -1,0 +1,150 @@
+/**
+ * The adapter-cost bench (a child process of bench/main.ts, issue 18): what resource-guard adds to a
+ * request its cache answers, per framework, in server CPU, measured precisely enough to judge a
+ * 1 µs target. Over sockets (bench/http.ts) a request costs 15–300 µs on a shared VM and two runs of
+ * the same server differ by more than the target; here the kernel, the sockets and the load
+ * generator are left out, which costs both sides alike.
+ *
+ * Each framework's bare server and its resource-guard server (the builders of bench/http-apps.ts:
+ * the route as users write it, scope check and error handler included) are built in this process,
+ * and their own request listeners are driven with light-my-request (in-memory requests and responses
+ * through the real framework code). Bare and ours alternate in short slices, and the figure is the
+ * median of the paired differences, so drift in the host's speed cancels out. Every response must be
+ * a 200 or the run aborts.
+ */
+import { writeFileSync } from "node:fs";
+import type { RequestListener, Server } from "node:http";
+import { inject } from "light-my-request";
+import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
+import { APP_CONFIGS, type AppSettings, type Framework } from "./http-apps.js";
+import { pinSelf } from "./machine.js";
+import { median } from "./stats.js";
+
+export type CostMode = "hot" | "rotating";
+
+export interface AdapterCostResult {
+  framework: Framework;
+  mode: CostMode;
+  /** Server CPU µs per request of the bare framework, median of slices. */
+  bareUs: number;
+  /** The same with resource-guard. */
+  oursUs: number;
+  /** Paired differences (ours − bare) of each kept round, µs per request. */
+  differences: number[];
+  /** Median of `differences`: the reported figure. */
+  overUs: number;
+}
+
+export interface AdapterCostReport {
+  pinned: boolean;
+  rounds: number;
+  requestsPerSlice: number;
+  results: AdapterCostResult[];
+}
+
+const quick = process.argv.includes("--quick");
+const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/adapter-cost.json";
+const ROUNDS = quick ? 4 : 15;
+const PER_SLICE = quick ? 300 : 1_500;
+const FRAMEWORKS: readonly Framework[] = [
+  "express",
+  "koa",
+  "fastify",
+  "hono",
+  "nestjs-express",
+  "nestjs-fastify",
+];
+
+interface Side {
+  listener: RequestListener;
+  server: Server;
+}
+
+async function build(id: string, settings: AppSettings): Promise<Side> {
+  const config = APP_CONFIGS.find((c) => c.id === id);
+  if (!config) throw new Error(`no server ${id}`);
+  const server = await config.build(settings);
+  const [listener] = server.listeners("request") as RequestListener[];
+  if (!listener) throw new Error(`${id}: no request listener`);
+  return { listener, server };
+}
+
+async function call(side: Side, token: string): Promise<void> {
+  const res = await inject(side.listener as never, {
+    method: "GET",
+    url: "/orders",
+    headers: { authorization: `Bearer ${token}`, host: "127.0.0.1" },
+  });
+  if (res.statusCode !== 200) throw new Error(`answered ${res.statusCode}: ${res.payload.slice(0, 200)}`);
+}
+
+/** CPU µs per request over `PER_SLICE` requests, the tokens taken in turn from `tokens`. */
+async function slice(side: Side, tokens: readonly string[], start: number): Promise<number> {
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < PER_SLICE; i++) await call(side, tokens[(start + i) % tokens.length] as string);
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / PER_SLICE;
+}
+
+async function main(): Promise<void> {
+  const idp = await startBenchIdp();
+  const [hot] = await mintTokens(idp, "RS256", 1, "cost-hot");
+  const rotating = await mintTokens(idp, "RS256", 1_000, "cost-rot");
+  const pinned = pinSelf(0);
+  const settings: AppSettings = { issuer: idp.issuer, audience: AUDIENCE, jwksUri: idp.jwksUri };
+  const results: AdapterCostResult[] = [];
+  for (const framework of FRAMEWORKS) {
+    const bare = await build(framework, settings);
+    const ours = await build(`${framework}-rg`, settings);
+    try {
+      for (const [mode, tokens] of [
+        ["hot", [hot as string]],
+        ["rotating", rotating],
+      ] as const) {
+        // Warm-up: every token seen twice (admitted to the cache), and both sides' code compiled.
+        for (let pass = 0; pass < 3; pass++) for (const token of tokens) await call(ours, token);
+        for (let pass = 0; pass < 3; pass++) {
+          await slice(bare, tokens, 0);
+          await slice(ours, tokens, 0);
+        }
+        const bareRounds: number[] = [];
+        const oursRounds: number[] = [];
+        const differences: number[] = [];
+        for (let round = 0; round < ROUNDS; round++) {
+          // Alternate which side goes first, so a trend within a pair favours neither.
+          const first = round % 2 === 0;
+          const a = await slice(first ? bare : ours, tokens, round * PER_SLICE);
+          const b = await slice(first ? ours : bare, tokens, round * PER_SLICE);
+          const [b0, o0] = first ? [a, b] : [b, a];
+          bareRounds.push(b0);
+          oursRounds.push(o0);
+          differences.push(o0 - b0);
+        }
+        results.push({
+          framework,
+          mode,
+          bareUs: median(bareRounds),
+          oursUs: median(oursRounds),
+          differences,
+          overUs: median(differences),
+        });
+        process.stderr.write(`adapter-cost: ${framework} ${mode} +${median(differences).toFixed(2)} µs\n`);
+      }
+    } finally {
+      bare.server.closeAllConnections?.();
+      ours.server.closeAllConnections?.();
+      await Promise.all([bare, ours].map((side) => new Promise((done) => side.server.close(done))));
+    }
+  }
+  await idp.close();
+  const report: AdapterCostReport = { pinned, rounds: ROUNDS, requestsPerSlice: PER_SLICE, results };
+  writeFileSync(outPath, JSON.stringify(report, null, 2));
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`adapter-cost bench aborted: ${(err as Error).stack ?? err}\n`);
+    process.exit(1);
+  },
+);
