@@ -20,55 +20,18 @@
  *
  * `pnpm --filter example-fastify start`, or `tsx examples/fastify/src/server.ts`.
  */
-import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { tlsFromEnv, verifierOptionsFromEnv } from "../../shared/environment.js";
 import { createApp } from "./app.js";
 
-const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3001", HOST = "127.0.0.1" } = process.env;
-const { DPOP, MTLS, TLS_KEY, TLS_CERT, TLS_CA, CLIENT_CERT_HEADER, TRUST_PROXY } = process.env;
-const { INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET = "", INTROSPECTION_ENDPOINT } = process.env;
-if (!ISSUER || !AUDIENCE) {
-  console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
-  process.exit(1);
-}
+const { PORT = "3001", HOST = "127.0.0.1", TRUST_PROXY } = process.env;
+const options = verifierOptionsFromEnv();
 
-const tls =
-  TLS_KEY && TLS_CERT
-    ? {
-        key: readFileSync(TLS_KEY),
-        cert: readFileSync(TLS_CERT),
-        ...(TLS_CA ? { ca: readFileSync(TLS_CA) } : {}),
-        // Ask for a client certificate; the token's binding, not a CA chain, decides (RFC 8705 §2.2).
-        requestCert: true,
-        rejectUnauthorized: false,
-      }
-    : undefined;
-const app = await createApp(
-  {
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}),
-    ...(DPOP ? { dpop: { required: DPOP === "required" } } : {}),
-    ...(MTLS
-      ? {
-          mtls: {
-            required: MTLS === "required",
-            ...(CLIENT_CERT_HEADER ? { certificateHeader: CLIENT_CERT_HEADER } : {}),
-          },
-        }
-      : {}),
-    ...(INTROSPECTION_CLIENT_ID
-      ? {
-          introspection: {
-            clientId: INTROSPECTION_CLIENT_ID,
-            clientSecret: INTROSPECTION_CLIENT_SECRET,
-            ...(INTROSPECTION_ENDPOINT ? { endpoint: INTROSPECTION_ENDPOINT } : {}),
-          },
-        }
-      : {}),
-  },
-  { ...(tls ? { https: tls } : {}), ...(TRUST_PROXY ? { trustProxy: TRUST_PROXY } : {}) },
-);
+const tls = tlsFromEnv();
+const app = await createApp(options, {
+  ...(tls ? { https: tls } : {}),
+  ...(TRUST_PROXY ? { trustProxy: TRUST_PROXY } : {}),
+});
 try {
   await app.listen({ port: Number(PORT), host: HOST });
 } catch (error) {
@@ -79,7 +42,9 @@ try {
 }
 const { port } = app.server.address() as AddressInfo;
 const scheme = tls ? "https" : "http";
-console.log(`orders API (Fastify) on ${scheme}://${HOST}:${port}, issuer ${ISSUER}, audience ${AUDIENCE}`);
+console.log(
+  `orders API (Fastify) on ${scheme}://${HOST}:${port}, issuer ${options.issuer}, audience ${options.audience}`,
+);
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

@@ -23,59 +23,22 @@
  *
  * `pnpm --filter example-hono start`, or `tsx examples/hono/src/server.ts`.
  */
-import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import { tlsFromEnv, verifierOptionsFromEnv } from "../../shared/environment.js";
 import { createApp } from "./app.js";
 
-const { ISSUER, AUDIENCE, JWKS_URI, PORT = "3000", HOST = "127.0.0.1" } = process.env;
-const { DPOP, MTLS, TLS_KEY, TLS_CERT, TLS_CA, CLIENT_CERT_HEADER } = process.env;
-const { INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET = "", INTROSPECTION_ENDPOINT } = process.env;
-if (!ISSUER || !AUDIENCE) {
-  console.error("Set ISSUER and AUDIENCE (and optionally JWKS_URI, PORT, HOST). See docs/demo.md.");
-  process.exit(1);
-}
+const { PORT = "3000", HOST = "127.0.0.1" } = process.env;
+const options = verifierOptionsFromEnv();
 
-const app = createApp({
-  issuer: ISSUER,
-  audience: AUDIENCE,
-  ...(JWKS_URI ? { jwksUri: JWKS_URI } : {}),
-  ...(DPOP ? { dpop: { required: DPOP === "required" } } : {}),
-  ...(MTLS
-    ? {
-        mtls: {
-          required: MTLS === "required",
-          ...(CLIENT_CERT_HEADER ? { certificateHeader: CLIENT_CERT_HEADER } : {}),
-        },
-      }
-    : {}),
-  ...(INTROSPECTION_CLIENT_ID
-    ? {
-        introspection: {
-          clientId: INTROSPECTION_CLIENT_ID,
-          clientSecret: INTROSPECTION_CLIENT_SECRET,
-          ...(INTROSPECTION_ENDPOINT ? { endpoint: INTROSPECTION_ENDPOINT } : {}),
-        },
-      }
-    : {}),
-});
-const tls =
-  TLS_KEY && TLS_CERT
-    ? {
-        key: readFileSync(TLS_KEY),
-        cert: readFileSync(TLS_CERT),
-        ...(TLS_CA ? { ca: readFileSync(TLS_CA) } : {}),
-        // Ask for a client certificate; the token's binding, not a CA chain, decides (RFC 8705 §2.2).
-        requestCert: true,
-        rejectUnauthorized: false,
-      }
-    : undefined;
+const app = createApp(options);
+const tls = tlsFromEnv();
 const scheme = tls ? "https" : "http";
 const ready = (info: AddressInfo) => {
   console.log(
-    `orders API (Hono) on ${scheme}://${HOST}:${info.port}, issuer ${ISSUER}, audience ${AUDIENCE}`,
+    `orders API (Hono) on ${scheme}://${HOST}:${info.port}, issuer ${options.issuer}, audience ${options.audience}`,
   );
 };
 const listen = { fetch: app.fetch, port: Number(PORT), hostname: HOST };
