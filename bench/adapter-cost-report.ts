@@ -2,8 +2,9 @@
  * How the adapter-cost bench reads in results.md, and the issue-18 target it judges: a token answered
  * from the cache costs at most 1 µs of server CPU over the bare framework, route as users write it.
  * The figure is the median of paired differences; whether it resolves 1 µs depends on the machine, so
- * each row also gives its noise (the interquartile range of the differences over √rounds) and the
- * target is "not resolved" when the noise straddles the bound, rather than a guess either way.
+ * each row also gives its noise, the interquartile range of the differences, and the target is "not
+ * resolved" when the noise straddles the bound, rather than a guess either way. The whole range, not
+ * its standard error: between two runs on a shared VM the median moved by more than the latter.
  */
 import type { AdapterCostReport, AdapterCostResult } from "./adapter-cost.js";
 import type { TargetCheck } from "./targets.js";
@@ -17,11 +18,11 @@ const LABELS: Record<string, string> = {
   "nestjs-fastify": "NestJS on Fastify",
 };
 
-/** Interquartile range of the differences over √n: how far the median could move between runs. */
+/** Interquartile range of the paired differences: how far the median can move between runs. */
 function noise(result: AdapterCostResult): number {
   const sorted = [...result.differences].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))] ?? 0;
-  return (at(0.75) - at(0.25)) / Math.sqrt(Math.max(1, sorted.length));
+  return at(0.75) - at(0.25);
 }
 
 const signed = (value: number) => `${value >= 0 ? "+" : ""}${value.toFixed(2)}`;
