@@ -31,7 +31,7 @@ import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options
 import { createOutboundBudget } from "./outbound/budget.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
 import { acceptedUntilMs, checkClaimPredicates, checkClaims, readBinding } from "./pipeline/claims.js";
-import { type DecodedToken, decodeUntrusted } from "./pipeline/decode.js";
+import { type DecodedToken, decodeUntrusted, deepFreeze } from "./pipeline/decode.js";
 import { findCredentials, isB64Token } from "./pipeline/extract.js";
 import { lookUpKeys } from "./pipeline/key-lookup.js";
 import { toBearerError } from "./pipeline/map-error.js";
@@ -99,16 +99,6 @@ function createKeySources(options: ResolvedOptions, fetchOptions: FetchJsonOptio
     byIssuer.set(issuer.issuer, source);
   }
   return byIssuer;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    // for…in rather than Object.values: no array per object (JSON.parse objects have no inherited
-    // enumerable members, so this visits exactly their own).
-    for (const name in value) deepFreeze((value as Record<string, unknown>)[name]);
-  }
-  return value;
 }
 
 /** Either a value now or a promise of it: the verifier's steps stay synchronous while they can. */

@@ -105,6 +105,51 @@ function parseObject(bytes: Buffer, realm: string | undefined): Record<string, u
 }
 
 /**
+ * Headers already decoded, by their base64url text. Every token an issuer signs with one key has the
+ * same header, so a token never seen before usually has a header that was: its decoding (base64url,
+ * UTF-8, JSON, the duplicate-member scan) is done once. Decoding is a pure function of the text and
+ * the result is frozen, so a header served from here is exactly what decoding would give. Bounded:
+ * short headers only, and emptied when full, so a flood of made-up headers costs a clear now and then.
+ */
+const HEADERS = new Map<string, JWTHeader>();
+const HEADERS_MAX_ENTRIES = 64;
+const HEADERS_MAX_LENGTH = 512;
+
+function decodeHeader(token: string, end: number, realm: string | undefined): JWTHeader {
+  const text = end <= HEADERS_MAX_LENGTH ? token.slice(0, end) : undefined;
+  if (text !== undefined) {
+    const known = HEADERS.get(text);
+    if (known !== undefined) return known;
+  }
+  const header = parseObject(decodeSegment(token, 0, end, realm), realm);
+  if (typeof header.alg !== "string") throw new InvalidTokenError("malformed", realm);
+  if (header.kid !== undefined && (typeof header.kid !== "string" || header.kid.length > 256)) {
+    throw new InvalidTokenError("malformed", realm);
+  }
+  deepFreeze(header);
+  if (text !== undefined) {
+    if (HEADERS.size >= HEADERS_MAX_ENTRIES) HEADERS.clear();
+    HEADERS.set(text, header as JWTHeader);
+  }
+  return header as JWTHeader;
+}
+
+/**
+ * Freezes a parsed JSON value and everything in it. for…in rather than Object.values: no array per
+ * object (JSON.parse objects have no inherited enumerable members, so this visits exactly their own).
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const name in value) {
+      const member = (value as Record<string, unknown>)[name];
+      if (member !== null && typeof member === "object") deepFreeze(member);
+    }
+  }
+  return value;
+}
+
+/**
  * Splits and decodes `token`. Throws 401 `invalid_token` (`malformed`, `duplicate_member`).
  * @example const { header, claims } = decodeUntrusted(token, "api");
  */
@@ -120,11 +165,7 @@ export function decodeUntrusted(token: string, realm: string | undefined): Decod
   ) {
     throw new InvalidTokenError("malformed", realm);
   }
-  const header = parseObject(decodeSegment(token, 0, first, realm), realm);
-  if (typeof header.alg !== "string") throw new InvalidTokenError("malformed", realm);
-  if (header.kid !== undefined && (typeof header.kid !== "string" || header.kid.length > 256)) {
-    throw new InvalidTokenError("malformed", realm);
-  }
+  const header = decodeHeader(token, first, realm);
   const claims = parseObject(decodeSegment(token, first + 1, second, realm), realm);
   return {
     header: header as JWTHeader,

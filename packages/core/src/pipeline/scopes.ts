@@ -22,15 +22,33 @@ export function contextOf(auth: AuthResult): ChallengeContext {
   return (auth as { [CHALLENGE_CONTEXT]?: ChallengeContext })[CHALLENGE_CONTEXT] ?? DEFAULT_CONTEXT;
 }
 
-function addWords(value: unknown, into: Set<string>): void {
+/**
+ * Appends the words `value` grants to `into`: a space-delimited string (RFC 6749 §3.3), an array of
+ * strings, or an object whose member names are the grants (ZITADEL-style roles).
+ */
+function addWords(value: unknown, into: string[]): void {
   if (typeof value === "string") {
-    for (const word of value.split(" ")) if (word !== "") into.add(word);
+    for (const word of value.split(" ")) if (word !== "") into.push(word);
   } else if (Array.isArray(value)) {
-    for (const item of value) if (typeof item === "string" && item !== "") into.add(item);
+    for (const item of value) if (typeof item === "string" && item !== "") into.push(item);
   } else if (value !== null && typeof value === "object") {
-    // ZITADEL-style role objects: the role names are the member names.
-    for (const name of Object.keys(value)) into.add(name);
+    for (const name of Object.keys(value)) into.push(name);
   }
+}
+
+/**
+ * `words` without repeats, first occurrence kept. A token grants a handful of scopes, so pairwise
+ * comparison beats building a Set for every verified token; long lists still go through one.
+ */
+function unique(words: string[]): string[] {
+  const count = words.length;
+  if (count > 32) return [...new Set(words)];
+  for (let i = 1; i < count; i++) {
+    if (words.lastIndexOf(words[i] as string, i - 1) !== -1) {
+      return words.filter((word, at) => words.indexOf(word) === at);
+    }
+  }
+  return words;
 }
 
 function readPath(claims: Readonly<JWTPayload>, path: readonly string[]): unknown {
@@ -49,9 +67,9 @@ export function compileScopeReader(
 ): (claims: Readonly<JWTPayload>) => string[] {
   if (typeof sources === "function") {
     return (claims) => {
-      const set = new Set<string>();
-      addWords(sources(claims), set);
-      return [...set];
+      const words: string[] = [];
+      addWords(sources(claims), words);
+      return unique(words);
     };
   }
   const compiled = sources.map((source) => {
@@ -60,12 +78,12 @@ export function compileScopeReader(
     return { name, path: name.includes(".") ? name.split(".") : undefined };
   });
   return (claims) => {
-    const set = new Set<string>();
+    const words: string[] = [];
     for (const { name, path } of compiled) {
-      if (name !== undefined && Object.hasOwn(claims, name)) addWords(claims[name], set);
-      else if (path !== undefined) addWords(readPath(claims, path), set);
+      if (name !== undefined && Object.hasOwn(claims, name)) addWords(claims[name], words);
+      else if (path !== undefined) addWords(readPath(claims, path), words);
     }
-    return [...set];
+    return unique(words);
   };
 }
 

@@ -53,6 +53,28 @@ describe("decodeUntrusted", () => {
     );
   });
 
+  it("decodes a header seen before to the same frozen object, and still refuses a bad one every time", () => {
+    const header = '{"alg":"RS256","kid":"memo"}';
+    const first = decodeUntrusted(token(header, '{"iss":"a"}'), "api");
+    const second = decodeUntrusted(token(header, '{"iss":"b"}'), "api");
+    expect(second.header).toBe(first.header);
+    expect(Object.isFrozen(first.header)).toBe(true);
+    expect(second.claims).toEqual({ iss: "b" });
+    // The payload is still decoded and checked in full under a known header.
+    expect(reasonOf(() => decodeUntrusted(token(header, '{"iss":"a","iss":"b"}'), "api"))).toBe(
+      "duplicate_member",
+    );
+    const repeated = '{"alg":"RS256","alg":"none"}';
+    for (let i = 0; i < 2; i++)
+      expect(reasonOf(() => decodeUntrusted(token(repeated, "{}"), "api"))).toBe("duplicate_member");
+    // Many distinct headers (more than are kept) decode exactly as the first time.
+    for (let i = 0; i < 200; i++) {
+      const decoded = decodeUntrusted(token(`{"alg":"ES256","kid":"k${i}"}`, "{}"), "api");
+      expect(decoded.header).toEqual({ alg: "ES256", kid: `k${i}` });
+    }
+    expect(decodeUntrusted(token(header, "{}"), "api").header).toEqual({ alg: "RS256", kid: "memo" });
+  });
+
   it("does not let __proto__ claims touch any prototype", () => {
     const decoded = decodeUntrusted(
       token('{"alg":"RS256"}', '{"__proto__":{"polluted":true},"constructor":{"x":1}}'),

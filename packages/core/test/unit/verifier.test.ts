@@ -186,6 +186,12 @@ describe("verify", () => {
       ],
     });
     expect((await paths.verify(token)).scopes).toEqual(["r1", "admin", "viewer", "dotted-name"]);
+    const spaced = await idp.sign({ aud: AUDIENCE, scope: " a  b a ", scp: "b c" });
+    expect((await verifierFor().verify(spaced)).scopes).toEqual(["a", "b", "c"]);
+    const many = Array.from({ length: 40 }, (_, i) => `s${i % 35}`).join(" ");
+    expect((await verifierFor().verify(await idp.sign({ aud: AUDIENCE, scope: many }))).scopes).toEqual(
+      Array.from({ length: 35 }, (_, i) => `s${i}`),
+    );
     const fn = verifierFor({ scopeClaims: (c) => [String(c.sub ?? "none")] });
     expect((await fn.verify(token)).scopes).toEqual(["none"]);
     expect((await verifierFor({ scopeClaims: ["constructor", "__proto__.x"] }).verify(token)).scopes).toEqual(
