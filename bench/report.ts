@@ -9,7 +9,7 @@ import type { IntrospectionReport } from "./introspection.js";
 import type { MachineInfo } from "./machine.js";
 import type { MemoryReport } from "./memory.js";
 import type { MicroReport, MicroResult } from "./micro.js";
-import { formatCount, formatRatio, ratio } from "./stats.js";
+import { formatCount, formatRatio, pairedRatio, ratio } from "./stats.js";
 import type { TargetCheck } from "./targets.js";
 
 export interface RunSummary {
@@ -52,7 +52,7 @@ function microTable(results: readonly MicroResult[], mode: "hot" | "distinct"): 
       }
       cells.push(
         `${formatCount(r.median)}${r.exhausted ? " ⚠" : ""}`,
-        formatRatio(ratio(r.median, limit?.median)),
+        formatRatio(pairedRatio(r.rounds, limit?.skipped === undefined ? limit?.rounds : undefined)),
       );
     }
     const bold = id.startsWith("resource-guard") ? `**${label}**` : label;
@@ -144,7 +144,9 @@ export function renderResults(run: RunSummary): string {
       `Median of ${m.rounds} interleaved rounds of ${m.sliceMs} ms each (after one discarded warm-up round); ` +
         `${m.pinned ? "pinned to one core" : "not pinned"}; rates are per second of the process's CPU time ` +
         '(wall-clock rates are in the raw JSON). "× limit" is the ratio to the minimal node:crypto ' +
-        "verifier (split, base64url, JSON.parse, crypto.verify on a pre-imported KeyObject, exp/iss/aud checks).",
+        "verifier (split, base64url, JSON.parse, crypto.verify on a pre-imported KeyObject, exp/iss/aud checks), " +
+        "taken round by round (every verifier of one algorithm and token mix runs in adjacent slices of a round) " +
+        "and reported as the median of those ratios.",
       "",
       "### Distinct tokens (one instance per verifier; no token is seen twice, so caches fill, miss and evict)",
       "",

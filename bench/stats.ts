@@ -28,3 +28,27 @@ export function formatRatio(value: number): string {
 export function formatCount(value: number): string {
   return Number.isFinite(value) ? Math.round(value).toLocaleString("en-US") : "n/a";
 }
+
+/**
+ * The median of round-by-round ratios `a[i] / b[i]`: two verifiers timed in adjacent slices of the same
+ * round share that moment's machine speed, so their ratio moves far less than either rate does. Falls
+ * back to the ratio of medians when the rounds do not pair up.
+ */
+export function pairedRatio(a: readonly number[] | undefined, b: readonly number[] | undefined): number {
+  if (a === undefined || b === undefined) return Number.NaN;
+  if (a.length === 0 || a.length !== b.length) return ratio(median(a), median(b));
+  return median(a.map((value, i) => value / (b[i] as number)));
+}
+
+/** The interquartile range of the round-by-round ratios `a[i] / b[i]`, or undefined when they do not pair. */
+export function pairedRatioSpread(
+  a: readonly number[] | undefined,
+  b: readonly number[] | undefined,
+): [number, number] | undefined {
+  if (a === undefined || b === undefined || a.length < 4 || a.length !== b.length) return undefined;
+  const sorted = a.map((value, i) => value / (b[i] as number)).sort((x, y) => x - y);
+  return [
+    sorted[Math.floor(sorted.length / 4)] as number,
+    sorted[Math.floor((3 * sorted.length) / 4)] as number,
+  ];
+}

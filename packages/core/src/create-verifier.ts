@@ -200,13 +200,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return introspector.introspect(token, decoded.header);
     const auth = createAuthResult(token, decoded.header, decoded.claims, issuer, binding);
     const admit = (): AuthResult => {
-      cache?.set(token, {
-        auth,
-        untilMs: acceptedUntilMs(decoded.claims, issuer, clockTolerance),
-        key,
-        source,
-        size: token.length,
-      });
+      cache?.offer(token, auth, acceptedUntilMs(decoded.claims, issuer, clockTolerance), key, source);
       return auth;
     };
     if (issuer.claimPredicates.length === 0) return admit();

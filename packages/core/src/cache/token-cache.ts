@@ -11,7 +11,7 @@
  * A token is admitted on its second verification, not its first. Most tokens that are seen once are
  * never seen again (a client per request, a flood of forgeries); caching them would fill the cache with
  * entries that live long enough for the garbage collector to promote them and are then evicted, which
- * costs more than it saves. First sight only records a 32-bit fingerprint in a bounded set of numbers.
+ * costs more than it saves. First sight only records a 30-bit fingerprint in a bounded set of numbers.
  */
 import type { KeyRecord } from "../keys/import-key.js";
 import type { KeySource } from "../keys/key-source.js";
@@ -30,7 +30,7 @@ export interface TokenCacheEntry {
 }
 
 export class TokenCache {
-  // Keys are 32-bit fingerprints, so a lookup hashes 32 characters instead of the whole token; the
+  // Keys are 30-bit fingerprints, so a lookup hashes 32 characters instead of the whole token; the
   // entry's own token is compared in full before it is served.
   private readonly entries: GenerationalCache<number, TokenCacheEntry>;
   /** Fingerprints of tokens verified once; a collision only admits a token early, never serves one. */
@@ -55,8 +55,20 @@ export class TokenCache {
     return this.entries.byteSize;
   }
 
+  // The fingerprint of the token last looked up: a miss is followed by an offer of the same token.
+  private lastToken = "";
+  private lastMark = 0;
+
+  private markOf(token: string): number {
+    if (token !== this.lastToken) {
+      this.lastToken = token;
+      this.lastMark = fingerprint(token);
+    }
+    return this.lastMark;
+  }
+
   get(token: string, nowMs: number): TokenCacheEntry | undefined {
-    const mark = fingerprint(token);
+    const mark = this.markOf(token);
     const entry = this.entries.get(mark, nowMs);
     if (entry === undefined || entry.auth.token !== token) return undefined;
     if (entry.key.retired) {
@@ -67,23 +79,30 @@ export class TokenCache {
     return entry;
   }
 
-  set(token: string, entry: TokenCacheEntry): void {
+  /**
+   * Offers a verified token: its first sight is only recorded, its second admits it. The entry is
+   * made only then, so a token seen once allocates nothing here.
+   */
+  offer(token: string, auth: AuthResult, untilMs: number, key: KeyRecord, source: KeySource): void {
     if (token.length > this.maxBytes) return;
-    const mark = fingerprint(token);
+    const mark = this.markOf(token);
     if (!this.seenOnce.delete(mark)) {
       if (this.seenOnce.size >= this.maxEntries) this.seenOnce.clear();
       this.seenOnce.add(mark);
       return;
     }
-    this.entries.set(mark, entry);
+    this.entries.set(mark, { auth, untilMs, key, source, size: token.length });
   }
 }
 
-/** FNV-1a over the last 32 characters: the signature's end, which differs between any two tokens. */
+/**
+ * FNV-1a over the last 32 characters (the signature's end, which differs between any two tokens),
+ * kept to 30 bits: a small integer V8 stores unboxed, so the Map and Set keys allocate nothing.
+ */
 export function fingerprint(token: string): number {
   let hash = 0x811c9dc5;
   for (let i = Math.max(0, token.length - 32); i < token.length; i++) {
     hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
   }
-  return hash >>> 0;
+  return hash & 0x3fffffff;
 }

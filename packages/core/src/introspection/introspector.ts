@@ -2,7 +2,7 @@
  * The introspection stage (RFC 7662) for the one issuer that introspects. It answers "is this opaque
  * token good for this API?" and is built so the identity provider sees as few requests as possible:
  * - an in-process cache of answers (cache/generational-cache.ts): a repeated token costs what a cached JWT costs,
- *   one Map lookup under a 32-bit fingerprint and a full comparison with the token the entry is for
+ *   one Map lookup under a 30-bit fingerprint and a full comparison with the token the entry is for
  *   (the token is in memory anyway, in the AuthResult); its AuthResult is built once per answer;
  * - behind it, an optional shared cache (shared-cache.ts) so a fleet asks once per token, keyed by
  *   SHA-256 of the token (cache-key.ts): nothing that leaves the process holds the token;

@@ -49,12 +49,14 @@ export function verifyJwsSignature(
   try {
     switch (spec.kty) {
       case "RSA":
+        // PKCS #1 v1.5 is node:crypto's default padding for RSA keys: the KeyObject alone says it, with
+        // no options object to build and read on every verification.
         return verify(
           spec.hash,
           data,
           spec.padding === constants.RSA_PKCS1_PSS_PADDING
             ? { key, padding: spec.padding, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
-            : { key, padding: spec.padding },
+            : key,
           signature,
         );
       case "EC":
