@@ -5,61 +5,28 @@
  * RFC 9110 §10.2.3 on a 503, `DPoP-Nonce`) and a small JSON body naming the RFC 6750 error code.
  * The core error stays reachable as `err.cause` (with its `code`, `headers` and non-exposed `reason`).
  */
+import { toErrorResponse } from "@resource-guard/core";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** The parts of core's BearerError (an http-errors HttpError) this module reads. */
-interface HttpErrorLike {
-  status: number;
-  message: string;
-  code?: unknown;
-  headers?: Record<string, string>;
-}
-
 /**
- * True for core's errors and any http-errors HttpError. Checked by shape, not `instanceof`: an app
- * may load both core's ESM and CJS builds, and the two classes then differ.
- */
-function isHttpError(err: unknown): err is HttpErrorLike {
-  const status = (err as HttpErrorLike | null)?.status;
-  return (
-    err instanceof Error &&
-    typeof status === "number" &&
-    Number.isInteger(status) &&
-    status >= 400 &&
-    status < 600
-  );
-}
-
-// The body's `error` when core gives no RFC 6750 code (no credentials, 503, 500). A table rather than
-// node:http's STATUS_CODES, so the adapter needs nothing of Node beyond what core needs.
-const ERROR_NAMES: Readonly<Record<number, string>> = {
-  400: "bad_request",
-  401: "unauthorized",
-  403: "forbidden",
-  500: "internal_server_error",
-  503: "service_unavailable",
-};
-
-/**
- * Turns a core failure into the HTTPException to throw; anything else (a bug, a setup mistake) is
- * returned unchanged so Hono answers it as the 500 it is.
+ * Turns a core failure into the HTTPException to throw, with core's own answer (`toErrorResponse`,
+ * the body the Express, Koa and Fastify error handlers send: the RFC 6750 code, `unauthorized` without
+ * one, `temporarily_unavailable` for a 503). Anything else, core's 500s included (a setup mistake,
+ * not a verdict on the token), is returned unchanged so Hono answers it as the 500 it is.
  * @example
  * try { await verifier.authenticate(c.req.raw) } catch (err) { throw toHTTPException(err) }
  */
 export function toHTTPException(err: unknown): unknown {
-  if (!isHttpError(err)) return err;
-  const headers = new Headers(err.headers);
+  const answer = toErrorResponse(err);
+  if (answer === undefined) return err;
+  const headers = new Headers(answer.headers);
   headers.set("content-type", "application/json");
   // Core's messages are fixed texts from its tables: they never echo a token or an internal error.
-  const body = JSON.stringify({
-    error: typeof err.code === "string" ? err.code : (ERROR_NAMES[err.status] ?? "error"),
-    error_description: err.message,
-  });
-  const status = err.status as ContentfulStatusCode;
+  const status = answer.status as ContentfulStatusCode;
   return new HTTPException(status, {
-    res: new Response(body, { status, headers }),
-    message: err.message,
+    res: new Response(JSON.stringify(answer.body), { status, headers }),
+    message: answer.body.error_description,
     cause: err,
   });
 }

@@ -145,7 +145,7 @@ describe("hono", () => {
     expect(res.headers.get("www-authenticate")).toBeNull();
     expect(res.headers.get("retry-after")).toMatch(/^[1-9][0-9]*$/);
     expect(await res.json()).toEqual({
-      error: "service_unavailable",
+      error: "temporarily_unavailable",
       error_description: "The signing keys are unavailable; try again later",
     });
   });

@@ -138,14 +138,10 @@ export function expectNestErrorBody(
   contentType: string | null,
   expected: { status: number; message: string; code: string | undefined },
 ): void {
-  const names: Record<number, string> = {
-    400: "bad_request",
-    401: "unauthorized",
-    503: "service_unavailable",
-  };
   expect(contentType).toBe("application/json; charset=utf-8");
+  // Core's toErrorResponse, as the other adapters' error handlers answer.
   expect(JSON.parse(body)).toEqual({
-    error: expected.code ?? names[expected.status],
+    error: expected.code ?? (expected.status === 503 ? "temporarily_unavailable" : "unauthorized"),
     error_description: expected.message,
   });
 }
