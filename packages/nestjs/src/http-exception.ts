@@ -6,8 +6,9 @@
  * `res.header`, Fastify `reply.header`), and then an `HttpException` is thrown with the status and a
  * small JSON body: whichever filter answers, the headers go out. The core error is its `cause`.
  */
-import { toErrorResponse } from "@resource-guard/core";
+
 import { HttpException } from "@nestjs/common";
+import { toErrorResponse } from "@resource-guard/core";
 
 /** Express's `res` and Fastify's `reply` both have `header(name, value)`; a bare Node response has setHeader. */
 export interface PlatformResponse {
