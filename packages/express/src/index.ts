@@ -180,7 +180,7 @@ const NO_AUTH = "req.auth; add app.use(bearerAuth(options)) before this route";
 function guard(built: RouteGuard): AuthMiddleware {
   return (req, _res, next) => {
     try {
-      built.check(req.auth, NO_AUTH, anonymousContextOf(req));
+      built.check(req.auth, NO_AUTH, req.auth == null ? anonymousContextOf(req) : undefined);
       next();
     } catch (err) {
       next(err);

@@ -201,7 +201,7 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
     (built: RouteGuard): AuthPreHandler =>
     (request, _reply, done) => {
       try {
-        built.check(request.auth, NO_AUTH, anonymousContextOf(request));
+        built.check(request.auth, NO_AUTH, request.auth == null ? anonymousContextOf(request) : undefined);
       } catch (err) {
         return done(err as Error);
       }

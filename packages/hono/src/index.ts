@@ -178,7 +178,9 @@ const NO_AUTH = 'c.get("auth"); add app.use(bearerAuth(options)) before this rou
 function guard(built: RouteGuard): AuthMiddleware {
   return (c, next) => {
     try {
-      built.check(c.get("auth"), NO_AUTH, anonymousContextOf(c.req.raw));
+      const auth = c.get("auth");
+      // Who let the request through without credentials matters only when it has none.
+      built.check(auth, NO_AUTH, auth == null ? anonymousContextOf(c.req.raw) : undefined);
     } catch (err) {
       rethrow(err);
     }

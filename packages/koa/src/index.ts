@@ -166,7 +166,7 @@ const NO_AUTH = "ctx.state.auth; add app.use(bearerAuth(options)) before it";
 
 function guard(built: RouteGuard): AuthMiddleware {
   return (ctx, next) => {
-    built.check(ctx.state.auth, NO_AUTH, anonymousContextOf(ctx.state));
+    built.check(ctx.state.auth, NO_AUTH, ctx.state.auth == null ? anonymousContextOf(ctx.state) : undefined);
     return next() as Promise<void>;
   };
 }
