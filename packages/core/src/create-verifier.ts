@@ -218,7 +218,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (cache !== undefined) {
       const hit = cache.get(token, nowMs);
       if (hit !== undefined) {
-        hit.source.refreshIfStale();
+        hit.source.refreshIfStale(nowMs);
         if (event !== undefined) event.cached = true;
         return hit.auth;
       }

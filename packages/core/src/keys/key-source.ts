@@ -28,6 +28,8 @@ import { type ImportedKeySet, importKeySet, MAX_USABLE_KEYS } from "./key-set.js
 import { type SteadyClock, shortenAtRandom } from "./steady-clock.js";
 
 const FIRST_BACKOFF_MS = 1000;
+/** How often (wall-clock ms) cache hits look at the steady clock to see whether the keys are stale. */
+const STALENESS_CHECK_INTERVAL_MS = 100;
 /** Each backoff wait is between half and all of its nominal length. */
 const BACKOFF_JITTER = 0.5;
 /** Each freshness lifetime is between 80 % and all of its nominal length. */
@@ -36,8 +38,11 @@ const FRESHNESS_JITTER = 0.2;
 export interface KeySource {
   /** Keys that may have signed a token with this `kid`: synchronous when known, a promise when a fetch is needed. */
   getKeys(kid: string | undefined): readonly KeyRecord[] | Promise<readonly KeyRecord[]>;
-  /** Starts a background refresh when the keys are past their freshness (cache hits call this). */
-  refreshIfStale(): void;
+  /**
+   * Starts a background refresh when the keys are past their freshness (cache hits call this, with
+   * the wall-clock time the verification read already).
+   */
+  refreshIfStale(wallNowMs: number): void;
   /** Loads the keys now unless loaded; rejects with a KeyFetchError (also during backoff, without a fetch). */
   warmup(): Promise<void>;
 }
@@ -89,6 +94,9 @@ export class JwksKeySource implements KeySource {
   /** When the last successful fetch that an unknown `kid` waited on started. */
   private cooldownFrom = Number.NEGATIVE_INFINITY;
   private jwksUri: string | undefined;
+  /** Wall-clock window in which cache hits skip the staleness check (refreshIfStale). */
+  private lastCheckAt = Number.POSITIVE_INFINITY;
+  private nextCheckAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly settings: JwksKeySourceSettings) {
     this.jwksUri = settings.jwksUri;
@@ -102,8 +110,18 @@ export class JwksKeySource implements KeySource {
     return found.length > 0 ? found : this.afterMiss(kid, now);
   }
 
-  refreshIfStale(): void {
+  /**
+   * Freshness runs on the steady clock, but cache hits read it at most once per 100 ms of wall-clock
+   * time: the hit has the wall-clock time already, and a second clock read on every hit cost about as
+   * much as the rest of the hit. A step of the wall clock cannot hold the check off: a step back
+   * checks at once, a step forward only sooner. A refresh starts at most 100 ms late, well inside the
+   * jitter that spreads a fleet's refreshes.
+   */
+  refreshIfStale(wallNowMs: number): void {
     if (!this.loaded) return;
+    if (wallNowMs < this.nextCheckAt && wallNowMs >= this.lastCheckAt) return;
+    this.lastCheckAt = wallNowMs;
+    this.nextCheckAt = wallNowMs + STALENESS_CHECK_INTERVAL_MS;
     const now = this.settings.clock();
     if (now > this.freshUntil) this.refreshInBackground(now);
   }

@@ -162,6 +162,38 @@ describe("key cache", () => {
     await expect.poll(() => idp.jwksHits).toBe(2);
   });
 
+  it("starts the refresh from a cache hit within 100 ms of wall-clock time, and at once after a wall-clock step back", async () => {
+    const idp = await idpWith({ cacheControl: "public, max-age=60" });
+    const wall = { ms: Date.now() };
+    const steady = { ms: 0 };
+    const verifier = createVerifier({
+      issuer: idp.issuer,
+      audience: AUDIENCE,
+      now: () => wall.ms,
+      monotonicNow: () => steady.ms,
+    });
+    const token = await idp.sign({ aud: AUDIENCE, exp: Math.floor(wall.ms / 1000) + 3600 });
+    for (let i = 0; i < 3; i++) await verifier.verify(token); // seen twice: answered from the cache
+    expect(verifier.stats().cacheHits).toBe(1);
+    expect(idp.jwksHits).toBe(1);
+    // The keys go stale on the steady clock; within the same 100 ms of wall time hits do not look.
+    steady.ms += 61_000;
+    wall.ms += 50;
+    await verifier.verify(token);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(idp.jwksHits).toBe(1);
+    // 100 ms of wall time later, the next hit looks, finds the keys stale and refreshes them.
+    wall.ms += 50;
+    await verifier.verify(token);
+    await expect.poll(() => idp.jwksHits).toBe(2);
+    // Stale again; the wall clock steps back (an NTP correction): the next hit looks at once.
+    steady.ms += 61_000;
+    wall.ms -= 5_000;
+    await verifier.verify(token);
+    await expect.poll(() => idp.jwksHits).toBe(3);
+    expect(verifier.stats().cacheHits).toBe(4);
+  });
+
   it("keeps verifying with cached keys while the provider is down, and serves tokens from the cache", async () => {
     const idp = await idpWith();
     const { verifier, clock, sign } = setUp(idp, { tokenCache: false });
