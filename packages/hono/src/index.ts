@@ -86,6 +86,29 @@ const READERS: AuthenticateOptions<HonoRequestLike> = Object.freeze({
   },
 });
 
+/**
+ * The request as core reads it, read from Hono's request only when core asks: on Node,
+ * @hono/node-server builds the absolute URL on first reading (a `new URL` per request), and a cached
+ * bearer token never needs it (only DPoP's `htu` and query tokens do). Getters on a class, not an
+ * object literal with getters: every instance shares one shape.
+ */
+class RequestView implements HonoRequestLike {
+  constructor(
+    private readonly raw: Request,
+    readonly body: unknown,
+    readonly env: unknown,
+  ) {}
+  get headers(): Headers {
+    return this.raw.headers;
+  }
+  get method(): string {
+    return this.raw.method;
+  }
+  get url(): string {
+    return this.raw.url;
+  }
+}
+
 function isFormRequest(request: Request): boolean {
   if (request.method === "GET" || request.method === "HEAD") return false;
   const type = request.headers.get("content-type");
@@ -146,14 +169,7 @@ export function bearerAuth(options: BearerAuthOptions): AuthMiddleware | Optiona
   // Not an async function: a cached token is handed on synchronously, with no promise of our own
   // (Hono's compose awaits whatever a middleware returns and catches what it throws).
   const run = (c: Context<ResourceGuardEnv>, next: Next, body: unknown) => {
-    const raw = c.req.raw;
-    const request: HonoRequestLike = {
-      headers: raw.headers,
-      method: raw.method,
-      url: raw.url,
-      body,
-      env: c.env,
-    };
+    const request = new RequestView(c.req.raw, body, c.env);
     let result: AuthResult | Promise<AuthResult>;
     try {
       result = verifier.authenticateMaybeSync(request, readers);
