@@ -55,20 +55,15 @@ export class TokenCache {
     return this.entries.byteSize;
   }
 
-  // The fingerprint of the token last looked up: a miss is followed by an offer of the same token.
+  // The token last looked up and its fingerprint: a miss is followed by an offer of that same string,
+  // which then finds its fingerprint here (the same string object: the comparison is a pointer check).
   private lastToken = "";
   private lastMark = 0;
 
-  private markOf(token: string): number {
-    if (token !== this.lastToken) {
-      this.lastToken = token;
-      this.lastMark = fingerprint(token);
-    }
-    return this.lastMark;
-  }
-
   get(token: string, nowMs: number): TokenCacheEntry | undefined {
-    const mark = this.markOf(token);
+    const mark = fingerprint(token);
+    this.lastToken = token;
+    this.lastMark = mark;
     const entry = this.entries.get(mark, nowMs);
     if (entry === undefined || entry.auth.token !== token) return undefined;
     if (entry.key.retired) {
@@ -85,7 +80,7 @@ export class TokenCache {
    */
   offer(token: string, auth: AuthResult, untilMs: number, key: KeyRecord, source: KeySource): void {
     if (token.length > this.maxBytes) return;
-    const mark = this.markOf(token);
+    const mark = token === this.lastToken ? this.lastMark : fingerprint(token);
     if (!this.seenOnce.delete(mark)) {
       if (this.seenOnce.size >= this.maxEntries) this.seenOnce.clear();
       this.seenOnce.add(mark);
