@@ -129,7 +129,8 @@ function decodeHeader(token: string, end: number, realm: string | undefined): JW
   deepFreeze(header);
   if (text !== undefined) {
     if (HEADERS.size >= HEADERS_MAX_ENTRIES) HEADERS.clear();
-    HEADERS.set(text, header as JWTHeader);
+    // A copy of the header's text: a slice would keep the whole token it was cut from alive.
+    HEADERS.set(Buffer.from(text, "latin1").toString("latin1"), header as JWTHeader);
   }
   return header as JWTHeader;
 }
