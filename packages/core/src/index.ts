@@ -65,7 +65,12 @@ export {
 export { isCorsPreflight, peerCertificateOf } from "./pipeline/request.js";
 export { assertAnyScope, assertClaims, assertScopes, parseRequiredScopes } from "./pipeline/scopes.js";
 export * from "./presets/index.js";
-export { resolveVerifier } from "./resolve-verifier.js";
+export {
+  type BearerAuthSettings,
+  type BearerAuthSetup,
+  resolveBearerAuth,
+  resolveVerifier,
+} from "./resolve-verifier.js";
 export { type ErrorResponse, type ErrorResponseBody, toErrorResponse } from "./responses/error-response.js";
 export type {
   Audience,

@@ -22,6 +22,7 @@ import {
   metadataResponse,
   peerCertificateOf,
   type RouteGuard,
+  resolveBearerAuth,
   resolveVerifier,
   type ScopeArgs,
   type VerifierOrOptions,
@@ -98,19 +99,7 @@ export type AuthMiddleware = (req: AuthRequest, res: ServerResponse, next: (err?
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const { credentialsRequired, scopes, ...rest } = options ?? ({} as BearerAuthOptions);
-  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
-  if (scopes !== undefined && credentialsRequired === false)
-    throw new TypeError(
-      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
-    );
-  const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
-  const readers =
-    credentialsRequired === false
-      ? { ...READERS, credentialsRequired }
-      : required !== undefined
-        ? Object.freeze({ ...READERS, scopes: required.scopes })
-        : READERS;
+  const { verifier, required, readers } = resolveBearerAuth(options, READERS);
   // Hands the result on: the synchronous path (a cached token) makes no promise and no closure.
   const accept = (
     req: AuthRequest,

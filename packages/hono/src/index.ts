@@ -22,7 +22,7 @@ import {
   peerCertificateOf,
   type RequestLike,
   type RouteGuard,
-  resolveVerifier,
+  resolveBearerAuth,
   type ScopeArgs,
   type VerifierOrOptions,
 } from "@resource-guard/core";
@@ -131,24 +131,15 @@ export function bearerAuth(
 export function bearerAuth(options: BearerAuthOptions & { credentialsRequired?: true }): AuthMiddleware;
 export function bearerAuth(options: BearerAuthOptions): OptionalAuthMiddleware;
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware | OptionalAuthMiddleware {
-  const { credentialsRequired, scopes, ...rest } = options ?? ({} as BearerAuthOptions);
-  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
-  if (scopes !== undefined && credentialsRequired === false)
-    throw new TypeError(
-      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
-    );
-  const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
-  const readers =
-    credentialsRequired === false
-      ? { ...READERS, credentialsRequired }
-      : required !== undefined
-        ? Object.freeze({ ...READERS, scopes: required.scopes })
-        : READERS;
+  const { verifier, required, readers } = resolveBearerAuth(options, READERS);
   // RFC 6750 §2.2 form-body tokens need the parsed body; it is read (and cached by Hono for the
   // route) only when these options turn the method on, so no other request body is read before
   // its sender is authenticated.
   const formBody =
-    !("verifier" in rest) && (rest as { allowFormBodyToken?: boolean }).allowFormBodyToken === true;
+    options !== null &&
+    typeof options === "object" &&
+    !("verifier" in options) &&
+    (options as { allowFormBodyToken?: boolean }).allowFormBodyToken === true;
 
   const accept = (c: Context<ResourceGuardEnv>, next: Next, auth: AuthResult | undefined) => {
     if (auth === undefined) markAnonymous(c.req.raw, verifier.challenge);

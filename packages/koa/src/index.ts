@@ -21,6 +21,7 @@ import {
   peerCertificateOf,
   type RequestLike,
   type RouteGuard,
+  resolveBearerAuth,
   resolveVerifier,
   type ScopeArgs,
   type VerifierOrOptions,
@@ -88,19 +89,7 @@ export type AuthMiddleware = (ctx: AuthContext, next: () => Promise<unknown>) =>
  * @example app.use(bearerAuth({ issuer: "https://idp.example.com", audience: "https://api.example.com" }));
  */
 export function bearerAuth(options: BearerAuthOptions): AuthMiddleware {
-  const { credentialsRequired, scopes, ...rest } = options ?? ({} as BearerAuthOptions);
-  const verifier = resolveVerifier(rest as VerifierOrOptions, "bearerAuth()");
-  if (scopes !== undefined && credentialsRequired === false)
-    throw new TypeError(
-      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
-    );
-  const required = scopes === undefined ? undefined : createGuard("requireScopes", [scopes]);
-  const readers =
-    credentialsRequired === false
-      ? { ...READERS, credentialsRequired }
-      : required !== undefined
-        ? Object.freeze({ ...READERS, scopes: required.scopes })
-        : READERS;
+  const { verifier, required, readers } = resolveBearerAuth(options, READERS);
   const accept = (ctx: AuthContext, next: () => Promise<unknown>, auth: AuthResult | undefined) => {
     ctx.state.auth = auth;
     if (auth === undefined) markAnonymous(ctx.state, verifier.challenge);

@@ -1,4 +1,10 @@
-import { assertClaims, createVerifier, parseRequiredScopes, resolveVerifier } from "@resource-guard/core";
+import {
+  assertClaims,
+  createVerifier,
+  parseRequiredScopes,
+  resolveBearerAuth,
+  resolveVerifier,
+} from "@resource-guard/core";
 import { describe, expect, it } from "vitest";
 
 const options = { issuer: "https://idp.example.com", audience: "api" };
@@ -27,6 +33,35 @@ describe("resolveVerifier", () => {
     expect(() => resolveVerifier({ verifier: {} } as never, "bearerAuth()")).toThrow(
       "resource-guard: bearerAuth() got { verifier } that is not one made by createVerifier()",
     );
+  });
+});
+
+describe("resolveBearerAuth", () => {
+  const readers = Object.freeze({ absoluteUrl: () => "https://api.example.com/orders" });
+
+  it("hands the adapter's readers through as they are when there is nothing to add", () => {
+    const setup = resolveBearerAuth(options, readers);
+    expect(setup.required).toBeUndefined();
+    expect(setup.readers).toBe(readers);
+    const shared = createVerifier(options);
+    expect(resolveBearerAuth({ verifier: shared }, readers).verifier).toBe(shared);
+  });
+
+  it("adds the middleware's own scopes (validated once) or credentialsRequired: false to the readers", () => {
+    const scoped = resolveBearerAuth({ ...options, scopes: ["orders:read", "orders:read"] }, readers);
+    expect(scoped.required?.scopes).toEqual(["orders:read"]);
+    expect(scoped.readers).toEqual({ ...readers, scopes: ["orders:read"] });
+    expect(Object.isFrozen(scoped.readers)).toBe(true);
+    const optional = resolveBearerAuth({ ...options, credentialsRequired: false }, readers);
+    expect(optional.required).toBeUndefined();
+    expect(optional.readers).toEqual({ ...readers, credentialsRequired: false });
+  });
+
+  it("refuses scopes without credentials, and a scope that is not one word, naming the call", () => {
+    expect(() => resolveBearerAuth({ ...options, scopes: "a", credentialsRequired: false }, readers)).toThrow(
+      'resource-guard: bearerAuth() got "scopes" and "credentialsRequired: false"; a route that requires scopes requires credentials',
+    );
+    expect(() => resolveBearerAuth({ ...options, scopes: ["two words"] }, readers)).toThrow(TypeError);
   });
 });
 
