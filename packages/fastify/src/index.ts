@@ -89,26 +89,60 @@ const READERS: AuthenticateOptions<FastifyRequest> = Object.freeze({
   clientCertificate: (request: FastifyRequest) => peerCertificateOf(request.raw.socket),
 });
 
-/** A route's `config.scopes`, validated once where the route is declared. */
-interface RouteScopes {
-  readonly guard: RouteGuard;
+/**
+ * What the hook does on one route, worked out once where the route is declared (onRoute): skip it
+ * (`config.auth: false`), or authenticate with `readers` and then run `guards` in order: the guard of
+ * `config.scopes`, then the plugin's own guards that opened the route's preHandler list.
+ */
+interface RoutePlan {
+  readonly skip: boolean;
   readonly readers: AuthenticateOptions<RequestLike>;
+  readonly guards: readonly RouteGuard[];
 }
 
-// Where the plugin keeps a route's validated scopes, inside the route's config (Fastify copies it,
-// symbols included). A registered symbol, so two copies of the plugin read each other's.
-const ROUTE_SCOPES: unique symbol = Symbol.for("resource-guard.fastify.route-scopes") as never;
+// Where the plugin keeps a route's plan, inside the route's config (Fastify copies it, symbols
+// included). A registered symbol, so two copies of the plugin read each other's.
+const ROUTE_PLAN: unique symbol = Symbol.for("resource-guard.fastify.route-plan") as never;
 
 interface RouteConfig {
   auth?: boolean;
   scopes?: string | readonly string[];
-  [ROUTE_SCOPES]?: RouteScopes;
+  [ROUTE_PLAN]?: RoutePlan;
 }
 
+/** The guard behind each preHandler `app.requireScopes` and its siblings built. */
+const GUARD_OF = new WeakMap<AuthPreHandler, RouteGuard>();
+
 // Fastify 5 (and 4.10+) expose the route config on routeOptions; older 4.x only on context.
-function configOf(request: FastifyRequest): RouteConfig | undefined {
+function publicConfigOf(request: FastifyRequest): RouteConfig | undefined {
   const legacy = request as unknown as { context?: { config?: RouteConfig } };
   return (request.routeOptions?.config as RouteConfig | undefined) ?? legacy.context?.config;
+}
+
+// `request.routeOptions` builds an object of a dozen fields on every read (about 1 µs of a request on a
+// slow machine) to hand back the route's config, which Fastify 4 and 5 keep on the request's route
+// context, under a symbol they describe as "fastify.context". Each registration looks the symbol up
+// on its first request (every copy of Fastify has its own) and keeps it only if it holds the very
+// object routeOptions gives; otherwise (another Fastify) every read goes through routeOptions.
+type ConfigReader = (request: FastifyRequest) => RouteConfig | undefined;
+
+function contextConfigReader(request: FastifyRequest): ConfigReader {
+  const expected = publicConfigOf(request);
+  for (const key of Object.getOwnPropertySymbols(request)) {
+    if (key.description !== "fastify.context") continue;
+    const read = (r: FastifyRequest) =>
+      (r as unknown as Record<symbol, { config?: RouteConfig } | undefined>)[key]?.config;
+    if (expected !== undefined && read(request) === expected) return read;
+  }
+  return publicConfigOf;
+}
+
+function configReader(): ConfigReader {
+  let read: ConfigReader | undefined;
+  return (request) => {
+    read ??= contextConfigReader(request);
+    return read(request);
+  };
 }
 
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
@@ -126,20 +160,62 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
   const readers = (
     credentialsRequired === false ? { ...READERS, credentialsRequired } : READERS
   ) as AuthenticateOptions<RequestLike>;
-  // onRoute: validates a route's `config.scopes` once, as `app.requireScopes` does, and keeps the result.
+  const plain: RoutePlan = Object.freeze({ skip: false, readers, guards: [] });
+  const skipped: RoutePlan = Object.freeze({ skip: true, readers, guards: [] });
+  /**
+   * A route's plan. Throws a TypeError for scopes that can never pass, or scopes on a route that opts
+   * out. `preHandler` guards are the plugin's own guards that open the route's preHandler list; they
+   * run in the hook right after the token is verified, in their order, instead of a hook of their own.
+   */
+  const planFor = (
+    config: RouteConfig | undefined,
+    url: string,
+    preHandler: readonly RouteGuard[],
+  ): RoutePlan => {
+    if (config?.auth === false) {
+      if (config.scopes === undefined) return skipped;
+      throw new TypeError(
+        `resource-guard: route ${url} has config.auth false and config.scopes; a route without authentication cannot require scopes`,
+      );
+    }
+    if (config?.scopes === undefined)
+      return preHandler.length === 0 ? plain : Object.freeze({ skip: false, readers, guards: preHandler });
+    // Validated as `app.requireScopes` validates; the scopes are known before the token is read, so
+    // the route's 401s name them too.
+    const own = createGuard("requireScopes", [config.scopes]);
+    return Object.freeze({
+      skip: false,
+      readers: Object.freeze({ ...readers, scopes: own.scopes }),
+      guards: [own, ...preHandler],
+    });
+  };
+  // Plans of routes declared before the plugin (onRoute never saw them), made on their first request.
+  const latePlans = new WeakMap<RouteConfig, RoutePlan>();
+  const configOf = configReader();
+  const planOf = (config: RouteConfig | undefined): RoutePlan => {
+    const planned = config?.[ROUTE_PLAN];
+    if (planned !== undefined) return planned;
+    if (config?.scopes === undefined) return config?.auth === false ? skipped : plain;
+    let late = latePlans.get(config);
+    if (late === undefined) {
+      late = planFor(config, String((config as { url?: unknown }).url), []);
+      latePlans.set(config, late);
+    }
+    return late;
+  };
   app.addHook("onRoute", (route: RouteOptions) => {
     const config = route.config as RouteConfig | undefined;
-    if (config?.scopes === undefined) return;
-    if (config.auth === false)
-      throw new TypeError(
-        `resource-guard: route ${route.url} has config.auth false and config.scopes; a route without authentication cannot require scopes`,
-      );
-    const guard = createGuard("requireScopes", [config.scopes]);
-    const scoped: RouteScopes = Object.freeze({
-      guard,
-      readers: Object.freeze({ ...readers, scopes: guard.scopes }),
-    });
-    route.config = { ...config, [ROUTE_SCOPES]: scoped } as RouteOptions["config"];
+    const handlers = route.preHandler === undefined ? [] : [route.preHandler].flat();
+    let leading = 0;
+    // Only guards ahead of every other preHandler move, so the user's own preHandlers keep their order.
+    if (config?.auth !== false)
+      while (leading < handlers.length && GUARD_OF.has(handlers[leading] as AuthPreHandler)) leading++;
+    const folded = handlers
+      .slice(0, leading)
+      .map((handler) => GUARD_OF.get(handler as AuthPreHandler) as RouteGuard);
+    const plan = planFor(config, route.url, folded);
+    route.config = { ...config, [ROUTE_PLAN]: plan } as RouteOptions["config"];
+    if (leading > 0) route.preHandler = leading === handlers.length ? undefined : handlers.slice(leading);
   });
   if (verifier.resourceMetadata !== undefined) {
     // Its own onRequest hook, before authentication and whatever `hook` is: the document is public,
@@ -158,26 +234,27 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
     request: FastifyRequest,
     reply: FastifyReply,
     auth: AuthResult | undefined,
-    scoped: RouteScopes | undefined,
+    plan: RoutePlan,
   ) => {
     if (auth === undefined) markAnonymous(request, verifier.challenge);
     else {
       request.auth = auth;
       if (auth.responseHeaders !== undefined) reply.headers({ ...auth.responseHeaders });
     }
-    // A route's own scopes need credentials even where the plugin lets requests without them through.
-    scoped?.guard.check(auth, "request.auth", auth === undefined ? verifier.challenge : undefined);
+    // A route's guards need credentials even where the plugin lets requests without them through.
+    for (const guard of plan.guards)
+      guard.check(auth, "request.auth", auth === undefined ? verifier.challenge : undefined);
   };
   // A callback-style hook: a cached token is handed on synchronously, with no promise at all.
   app.addHook(hook, (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    const config = configOf(request);
-    if (config?.auth === false || isCorsPreflight(request as unknown as RequestLike)) return done();
-    const scoped = config?.[ROUTE_SCOPES];
-    // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
+    let plan: RoutePlan;
     let result: AuthResult | Promise<AuthResult>;
     try {
-      result = verifier.authenticateMaybeSync(request as unknown as RequestLike, scoped?.readers ?? readers);
-      if (!(result instanceof Promise)) accept(request, reply, result, scoped);
+      plan = planOf(configOf(request));
+      if (plan.skip || isCorsPreflight(request as unknown as RequestLike)) return done();
+      // Core reads the query from the raw `url`, so a custom querystringParser changes nothing.
+      result = verifier.authenticateMaybeSync(request as unknown as RequestLike, plan.readers);
+      if (!(result instanceof Promise)) accept(request, reply, result, plan);
     } catch (err) {
       return done(err as Error);
     }
@@ -185,7 +262,7 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
     result.then(
       (auth) => {
         try {
-          accept(request, reply, auth, scoped);
+          accept(request, reply, auth, plan);
         } catch (err) {
           return done(err as Error);
         }
@@ -197,9 +274,10 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
 
   const NO_AUTH =
     "request.auth; the route has config.auth false or the plugin is not registered in its context";
-  const guard =
-    (built: RouteGuard): AuthPreHandler =>
-    (request, _reply, done) => {
+  // On a route declared after the plugin, in its context, the hook runs these guards itself (onRoute
+  // above); elsewhere they run as the preHandlers they are.
+  const guard = (built: RouteGuard): AuthPreHandler => {
+    const preHandler: AuthPreHandler = (request, _reply, done) => {
       try {
         built.check(request.auth, NO_AUTH, request.auth == null ? anonymousContextOf(request) : undefined);
       } catch (err) {
@@ -207,6 +285,9 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
       }
       done();
     };
+    GUARD_OF.set(preHandler, built);
+    return preHandler;
+  };
   app.decorate("requireScopes", (...scopes: ScopeArgs) => guard(createGuard("requireScopes", scopes)));
   app.decorate("requireAnyScope", (...scopes: ScopeArgs) => guard(createGuard("requireAnyScope", scopes)));
   app.decorate("requireClaims", (check: ClaimCheck) => guard(createGuard("requireClaims", [check])));

@@ -106,6 +106,88 @@ describe.each([5, 4] as FastifyMajor[])("fastify %i", (major) => {
     );
   });
 
+  it("requires config.scopes on a route declared before the plugin, which onRoute never saw", async () => {
+    const app = createApp(major);
+    app.get("/early", { config: { scopes: ["orders:write"] } }, async () => "early");
+    app.get("/conflict", { config: { auth: false, scopes: "orders:write" } }, async () => "conflict");
+    await app.register(resourceGuard, options());
+    const url = await serve(app);
+    const missing = await get(`${url}/early`);
+    expect([missing.status, missing.headers.get("www-authenticate")]).toEqual([
+      401,
+      'Bearer realm="api", scope="orders:write"',
+    ]);
+    for (let round = 0; round < 2; round++) {
+      const forbidden = await get(`${url}/early`, await sign({ scope: "orders:read" }));
+      expect([forbidden.status, forbidden.headers.get("www-authenticate")]).toEqual([
+        403,
+        'Bearer realm="api", error="insufficient_scope", scope="orders:write"',
+      ]);
+    }
+    const allowed = await get(`${url}/early`, await sign({ scope: "orders:write" }));
+    expect([allowed.status, await allowed.text()]).toEqual([200, "early"]);
+    // Too late to refuse at start-up: the route fails closed, naming the mistake.
+    const conflict = await get(`${url}/conflict`);
+    expect(conflict.status).toBe(500);
+    expect(((await conflict.json()) as { message: string }).message).toBe(
+      "resource-guard: route /conflict has config.auth false and config.scopes; a route without authentication cannot require scopes",
+    );
+  });
+
+  it("runs the guards that open a route's preHandlers in its hook, before the body is read, and the rest after", async () => {
+    const app = createApp(major);
+    const seen: string[] = [];
+    const mine = (name: string) => (_request: unknown, _reply: unknown, done: () => void) => {
+      seen.push(name);
+      done();
+    };
+    await app.register(resourceGuard, options());
+    app.post(
+      "/folded",
+      {
+        preHandler: [
+          app.requireScopes("orders:write"),
+          app.requireAnyScope("a", "orders:read"),
+          mine("after"),
+        ],
+      },
+      async (request) => ({ scopes: request.auth?.scopes, seen }),
+    );
+    app.post(
+      "/kept",
+      { preHandler: [mine("before"), app.requireScopes("orders:write")] },
+      async () => "kept",
+    );
+    const url = await serve(app);
+    const post = async (path: string, scope: string, body = "{}") =>
+      fetch(url + path, {
+        method: "POST",
+        headers: { authorization: `Bearer ${await sign({ scope })}`, "content-type": "application/json" },
+        body,
+      });
+    // The body is not JSON: a guard that runs first answers before Fastify parses it.
+    const early = await post("/folded", "orders:read", "{not json");
+    expect([early.status, early.headers.get("www-authenticate")]).toEqual([
+      403,
+      'Bearer realm="api", error="insufficient_scope", scope="orders:write"',
+    ]);
+    const second = await post("/folded", "orders:write");
+    expect([second.status, second.headers.get("www-authenticate")]).toEqual([
+      403,
+      'Bearer realm="api", error="insufficient_scope", scope="a orders:read"',
+    ]);
+    expect(seen).toEqual([]);
+    const ok = await post("/folded", "orders:write orders:read");
+    expect([ok.status, await ok.json()]).toEqual([
+      200,
+      { scopes: ["orders:write", "orders:read"], seen: ["after"] },
+    ]);
+    // After a preHandler of the app's own, a guard stays where it was written.
+    expect((await post("/kept", "orders:read", "{not json")).status).toBe(400);
+    const kept = await post("/kept", "orders:read");
+    expect([kept.status, seen]).toEqual([403, ["after", "before"]]);
+  });
+
   it("hands errors to a custom error handler with code, status and headers", async () => {
     const app = createApp(major);
     app.setErrorHandler(

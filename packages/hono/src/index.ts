@@ -28,6 +28,7 @@ import {
 } from "@resource-guard/core";
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { toHTTPException } from "./http-exception.js";
+import { RawHeaderView, rawHeadersOf } from "./node-headers.js";
 
 /** The variables `bearerAuth` sets on the context. */
 export interface AuthVariables {
@@ -73,24 +74,32 @@ interface HonoRequestLike extends RequestLike {
 
 /** @hono/node-server's bindings: the Node request (`c.env.incoming`, or under `server` when wrapped). */
 interface NodeBindings {
-  incoming?: { socket?: unknown };
-  server?: { incoming?: { socket?: unknown } };
+  incoming?: NodeIncoming;
+  server?: { incoming?: NodeIncoming };
+}
+
+interface NodeIncoming {
+  socket?: unknown;
+  rawHeaders?: unknown;
+}
+
+function incomingOf(env: unknown): NodeIncoming | undefined {
+  const bindings = env as NodeBindings | undefined;
+  return bindings?.incoming ?? bindings?.server?.incoming;
 }
 
 // Hono's request URL is absolute (scheme, host, path, query), so core reads DPoP's `htu` from it.
 // Only @hono/node-server exposes the TLS socket; Bun.serve and Deno.serve give handlers no certificate.
 const READERS: AuthenticateOptions<HonoRequestLike> = Object.freeze({
-  clientCertificate: (request: HonoRequestLike) => {
-    const env = request.env as NodeBindings | undefined;
-    return peerCertificateOf((env?.incoming ?? env?.server?.incoming)?.socket);
-  },
+  clientCertificate: (request: HonoRequestLike) => peerCertificateOf(incomingOf(request.env)?.socket),
 });
 
 /**
  * The request as core reads it, read from Hono's request only when core asks: on Node,
  * @hono/node-server builds the absolute URL on first reading (a `new URL` per request), and a cached
- * bearer token never needs it (only DPoP's `htu` and query tokens do). Getters on a class, not an
- * object literal with getters: every instance shares one shape.
+ * bearer token never needs it (only DPoP's `htu` and query tokens do); its headers are read from
+ * Node's raw header list (node-headers.ts). Getters on a class, not an object literal with getters:
+ * every instance shares one shape.
  */
 class RequestView implements HonoRequestLike {
   constructor(
@@ -99,7 +108,9 @@ class RequestView implements HonoRequestLike {
     readonly env: unknown,
   ) {}
   get headers(): Headers {
-    return this.raw.headers;
+    const raw = rawHeadersOf(incomingOf(this.env));
+    // Core calls only `get` on a request's Headers.
+    return raw === undefined ? this.raw.headers : (new RawHeaderView(raw) as unknown as Headers);
   }
   get method(): string {
     return this.raw.method;

@@ -6,7 +6,7 @@
  * read from the Node socket, and options checked once at start-up.
  */
 import { createServer, request as httpsRequest } from "node:https";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { serve } from "@hono/node-server";
 import { type AuthResult, createVerifier, type Verifier } from "@resource-guard/core";
 import {
@@ -86,6 +86,48 @@ describe("hono", () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ sub: "user-1" });
     expect(logged).toEqual([]);
+  });
+
+  it("reads headers on @hono/node-server as Fetch does: any case, and a repeated Authorization is one malformed value", async () => {
+    const app = new Hono().use(bearerAuth(options()));
+    app.get("/me", (c) => c.json({ sub: c.get("auth").claims.sub }));
+    const url = await start(app);
+    const token = await sign();
+    // Sent over a socket as written: fetch() would join the two fields itself.
+    const raw = (headers: string[]) =>
+      new Promise<{ status: number; challenge: string | undefined }>((resolve, reject) => {
+        const { port } = new URL(url);
+        const lines = [
+          `GET /me HTTP/1.1`,
+          `Host: 127.0.0.1:${port}`,
+          "Connection: close",
+          ...headers,
+          "",
+          "",
+        ];
+        const socket = connect(Number(port), "127.0.0.1", () => socket.write(lines.join("\r\n")));
+        let text = "";
+        socket.on("data", (chunk) => {
+          text += chunk.toString("latin1");
+        });
+        socket.on("error", reject);
+        socket.on("end", () =>
+          resolve({
+            status: Number(text.slice(9, 12)),
+            challenge: /^www-authenticate: (.*)$/im.exec(text)?.[1]?.trim(),
+          }),
+        );
+      });
+    expect(await raw([`AUTHORIZATION: Bearer ${token}`])).toEqual({ status: 200, challenge: undefined });
+    const twice = [`Authorization: Bearer ${token}`, `authorization: Bearer ${token}`];
+    const malformed =
+      'Bearer realm="api", error="invalid_request", error_description="The bearer token has characters outside the b64token syntax"';
+    expect(await raw(twice)).toEqual({ status: 400, challenge: malformed });
+    // The same answer as Hono gives a Fetch Request carrying the joined value (Bun, Deno).
+    const fetched = await app.request("/me", {
+      headers: { authorization: `Bearer ${token}, Bearer ${token}` },
+    });
+    expect([fetched.status, fetched.headers.get("www-authenticate")]).toEqual([400, malformed]);
   });
 
   it("fails loudly, naming the fix, when requireScopes runs without bearerAuth", async () => {
