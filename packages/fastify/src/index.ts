@@ -32,6 +32,7 @@ import {
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import fp from "fastify-plugin";
 import { claimContext } from "./registration.js";
+import { configReader } from "./route-config.js";
 
 /** A preHandler built by `app.requireScopes` and its siblings (callback style: no promise per request). */
 export type AuthPreHandler = (
@@ -113,38 +114,6 @@ interface RouteConfig {
 /** The guard behind each preHandler `app.requireScopes` and its siblings built. */
 const GUARD_OF = new WeakMap<AuthPreHandler, RouteGuard>();
 
-// Fastify 5 (and 4.10+) expose the route config on routeOptions; older 4.x only on context.
-function publicConfigOf(request: FastifyRequest): RouteConfig | undefined {
-  const legacy = request as unknown as { context?: { config?: RouteConfig } };
-  return (request.routeOptions?.config as RouteConfig | undefined) ?? legacy.context?.config;
-}
-
-// `request.routeOptions` builds an object of a dozen fields on every read (about 1 µs of a request on a
-// slow machine) to hand back the route's config, which Fastify 4 and 5 keep on the request's route
-// context, under a symbol they describe as "fastify.context". Each registration looks the symbol up
-// on its first request (every copy of Fastify has its own) and keeps it only if it holds the very
-// object routeOptions gives; otherwise (another Fastify) every read goes through routeOptions.
-type ConfigReader = (request: FastifyRequest) => RouteConfig | undefined;
-
-function contextConfigReader(request: FastifyRequest): ConfigReader {
-  const expected = publicConfigOf(request);
-  for (const key of Object.getOwnPropertySymbols(request)) {
-    if (key.description !== "fastify.context") continue;
-    const read = (r: FastifyRequest) =>
-      (r as unknown as Record<symbol, { config?: RouteConfig } | undefined>)[key]?.config;
-    if (expected !== undefined && read(request) === expected) return read;
-  }
-  return publicConfigOf;
-}
-
-function configReader(): ConfigReader {
-  let read: ConfigReader | undefined;
-  return (request) => {
-    read ??= contextConfigReader(request);
-    return read(request);
-  };
-}
-
 const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) => {
   const { hook: named, credentialsRequired, ...rest } = options;
   const own = Object.fromEntries(Object.entries(rest).filter(([name]) => !FASTIFY_OPTION_NAMES.has(name)));
@@ -191,7 +160,7 @@ const plugin: FastifyPluginAsync<ResourceGuardOptions> = async (app, options) =>
   };
   // Plans of routes declared before the plugin (onRoute never saw them), made on their first request.
   const latePlans = new WeakMap<RouteConfig, RoutePlan>();
-  const configOf = configReader();
+  const configOf = configReader<RouteConfig>();
   const planOf = (config: RouteConfig | undefined): RoutePlan => {
     const planned = config?.[ROUTE_PLAN];
     if (planned !== undefined) return planned;
