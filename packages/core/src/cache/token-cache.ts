@@ -11,9 +11,7 @@
  * A token is admitted on its second verification, not its first. Most tokens that are seen once are
  * never seen again (a client per request, a flood of forgeries); caching them would fill the cache with
  * entries that live long enough for the garbage collector to promote them and are then evicted, which
- * costs more than it saves. First sight only records a 30-bit fingerprint, in a table of one slot per
- * fingerprint's low bits: one array read and write per token, with no hashing, growth or clearing of a
- * Set. A token whose slot another token took in between is admitted on a later sighting instead.
+ * costs more than it saves. First sight only records a 30-bit fingerprint in a bounded set of numbers.
  */
 import type { KeyRecord } from "../keys/import-key.js";
 import type { KeySource } from "../keys/key-source.js";
@@ -35,23 +33,16 @@ export class TokenCache {
   // Keys are 30-bit fingerprints, so a lookup hashes 32 characters instead of the whole token; the
   // entry's own token is compared in full before it is served.
   private readonly entries: GenerationalCache<number, TokenCacheEntry>;
-  /**
-   * Fingerprints of tokens verified once, each in the slot of its low bits (-1: empty). A fingerprint
-   * shared by two tokens only admits a token early, never serves one.
-   */
-  private readonly seenOnce: Int32Array;
+  /** Fingerprints of tokens verified once; a collision only admits a token early, never serves one. */
+  private readonly seenOnce = new Set<number>();
   /** Lookups answered from the cache. */
   hits = 0;
 
   constructor(
-    maxEntries: number,
+    private readonly maxEntries: number,
     private readonly maxBytes: number,
   ) {
     this.entries = new GenerationalCache(maxEntries, maxBytes);
-    // A power of two at least maxEntries (as many recent first sightings as the cache holds entries),
-    // at most 2^20 slots (4 MiB) whatever maxEntries says.
-    const bits = Math.min(20, Math.ceil(Math.log2(Math.max(1, maxEntries))));
-    this.seenOnce = new Int32Array(2 ** bits).fill(-1);
   }
 
   /** Entries held now. */
@@ -90,12 +81,11 @@ export class TokenCache {
   offer(token: string, auth: AuthResult, untilMs: number, key: KeyRecord, source: KeySource): void {
     if (token.length > this.maxBytes) return;
     const mark = token === this.lastToken ? this.lastMark : fingerprint(token);
-    const slot = mark & (this.seenOnce.length - 1);
-    if (this.seenOnce[slot] !== mark) {
-      this.seenOnce[slot] = mark;
+    if (!this.seenOnce.delete(mark)) {
+      if (this.seenOnce.size >= this.maxEntries) this.seenOnce.clear();
+      this.seenOnce.add(mark);
       return;
     }
-    this.seenOnce[slot] = -1;
     this.entries.set(mark, { auth, untilMs, key, source, size: token.length });
   }
 }
