@@ -95,22 +95,22 @@ const READERS: AuthenticateOptions<HonoRequestLike> = Object.freeze({
 });
 
 /**
- * The request as core reads it, read from Hono's request only when core asks: on Node,
- * @hono/node-server builds the absolute URL on first reading (a `new URL` per request), and a cached
- * bearer token never needs it (only DPoP's `htu` and query tokens do); its headers are read from
- * Node's raw header list (node-headers.ts). Getters on a class, not an object literal with getters:
- * every instance shares one shape.
+ * The request as core reads it. Its URL and method are read from Hono's request only when core asks:
+ * on Node, @hono/node-server builds the absolute URL on first reading (a `new URL` per request), and
+ * a cached bearer token never needs it (only DPoP's `htu` and query tokens do). Its headers there are
+ * a view of Node's raw header list (node-headers.ts), made once. Getters on a class, not an object
+ * literal with getters: every instance shares one shape.
  */
 class RequestView implements HonoRequestLike {
+  // Core calls only `get` on a request's Headers; it reads `headers` more than once per request.
+  readonly headers: Headers;
   constructor(
     private readonly raw: Request,
     readonly body: unknown,
     readonly env: unknown,
-  ) {}
-  get headers(): Headers {
-    const raw = rawHeadersOf(incomingOf(this.env));
-    // Core calls only `get` on a request's Headers.
-    return raw === undefined ? this.raw.headers : (new RawHeaderView(raw) as unknown as Headers);
+  ) {
+    const list = rawHeadersOf(incomingOf(env));
+    this.headers = list === undefined ? raw.headers : (new RawHeaderView(list) as unknown as Headers);
   }
   get method(): string {
     return this.raw.method;
