@@ -8,14 +8,17 @@
  * Each framework's bare server and its resource-guard server (the builders of bench/http-apps.ts:
  * the route as users write it, scope check and error handler included) are built in this process,
  * and their own request listeners are driven with light-my-request (in-memory requests and responses
- * through the real framework code). Bare and ours alternate in short slices (50 requests, 400 pairs),
- * and the figure is the median of the paired differences, so drift in the host's speed cancels out. Every response must be
- * a 200 or the run aborts.
+ * through the real framework code). Next to them stands the floor (bench/floor-apps.ts): the same
+ * framework with a hand-written Map lookup in its cheapest shape, which is what "at the cost of a Map
+ * lookup" costs there. The three take turns in short slices (50 requests, 396 rounds, every order in
+ * turn), and the figures are medians of the paired differences of each round, so drift in the host's
+ * speed cancels out. Every response must be a 200 or the run aborts.
  */
 import { writeFileSync } from "node:fs";
 import type { RequestListener, Server } from "node:http";
 import { inject } from "light-my-request";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
+import { buildFloor } from "./floor-apps.js";
 import { APP_CONFIGS, type AppSettings, type Framework } from "./http-apps.js";
 import { pinSelf } from "./machine.js";
 import { median } from "./stats.js";
@@ -29,10 +32,16 @@ export interface AdapterCostResult {
   bareUs: number;
   /** The same with resource-guard. */
   oursUs: number;
+  /** The same with the floor: a hand-written Map lookup in the framework (bench/floor-apps.ts). */
+  floorUs: number;
   /** Paired differences (ours − bare) of each kept round, µs per request. */
   differences: number[];
   /** Median of `differences`: the reported figure. */
   overUs: number;
+  /** Paired differences (floor − bare) of the same rounds. */
+  floorDifferences: number[];
+  /** Paired differences (ours − floor) of the same rounds. */
+  overFloorDifferences: number[];
 }
 
 export interface AdapterCostReport {
@@ -46,8 +55,17 @@ const quick = process.argv.includes("--quick");
 const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/adapter-cost.json";
 // Many short pairs: a VM's speed drifts over seconds, so bare and ours are compared 50 requests at a
 // time, and the 95 % interval of the median of 400 such differences is what the target is judged on.
-const ROUNDS = quick ? 60 : 400;
+const ROUNDS = quick ? 60 : 396;
 const PER_SLICE = quick ? 30 : 50;
+// The six orders of bare (0), floor (1) and ours (2).
+const ORDERS = [
+  [0, 1, 2],
+  [2, 1, 0],
+  [1, 0, 2],
+  [2, 0, 1],
+  [0, 2, 1],
+  [1, 2, 0],
+] as const;
 const FRAMEWORKS: readonly Framework[] = [
   "express",
   "koa",
@@ -65,17 +83,33 @@ interface Side {
 async function build(id: string, settings: AppSettings): Promise<Side> {
   const config = APP_CONFIGS.find((c) => c.id === id);
   if (!config) throw new Error(`no server ${id}`);
-  const server = await config.build(settings);
+  return sideOf(id, await config.build(settings));
+}
+
+function sideOf(id: string, server: Server): Side {
   const [listener] = server.listeners("request") as RequestListener[];
   if (!listener) throw new Error(`${id}: no request listener`);
   return { listener, server };
 }
 
+/**
+ * Each token's `Authorization` header as bytes: every request gets a new flat string made from them,
+ * as Node's HTTP parser gives every request. (A template string would be a rope that only the side
+ * that reads the header pays to flatten, and one string reused would carry its hash from the last
+ * request into a Map lookup.) Making it costs every side alike.
+ */
+const headerBytes = new Map<string, Buffer>();
+
 async function call(side: Side, token: string): Promise<void> {
+  let bytes = headerBytes.get(token);
+  if (bytes === undefined) {
+    bytes = Buffer.from(`Bearer ${token}`, "latin1");
+    headerBytes.set(token, bytes);
+  }
   const res = await inject(side.listener as never, {
     method: "GET",
     url: "/orders",
-    headers: { authorization: `Bearer ${token}`, host: "127.0.0.1" },
+    headers: { authorization: bytes.toString("latin1"), host: "127.0.0.1" },
   });
   if (res.statusCode !== 200) throw new Error(`answered ${res.statusCode}: ${res.payload.slice(0, 200)}`);
 }
@@ -98,44 +132,49 @@ async function main(): Promise<void> {
   for (const framework of FRAMEWORKS) {
     const bare = await build(framework, settings);
     const ours = await build(`${framework}-rg`, settings);
+    const floor = sideOf(`${framework}-floor`, await buildFloor(framework, settings));
+    const sides = [bare, floor, ours];
     try {
       for (const [mode, tokens] of [
         ["hot", [hot as string]],
         ["rotating", rotating],
       ] as const) {
-        // Warm-up: every token seen twice (admitted to the cache), and both sides' code compiled.
-        for (let pass = 0; pass < 3; pass++) for (const token of tokens) await call(ours, token);
-        for (let pass = 0; pass < 3; pass++) {
-          await slice(bare, tokens, 0);
-          await slice(ours, tokens, 0);
-        }
-        const bareRounds: number[] = [];
-        const oursRounds: number[] = [];
-        const differences: number[] = [];
+        // Warm-up: every token seen twice by each cache (ours admits on the second sight), and every
+        // side's code compiled.
+        for (let pass = 0; pass < 3; pass++)
+          for (const token of tokens) {
+            await call(ours, token);
+            await call(floor, token);
+          }
+        for (let pass = 0; pass < 3; pass++) for (const side of sides) await slice(side, tokens, 0);
+        const cpu = sides.map((): number[] => []);
         for (let round = 0; round < ROUNDS; round++) {
-          // Alternate which side goes first, so a trend within a pair favours neither.
-          const first = round % 2 === 0;
-          const a = await slice(first ? bare : ours, tokens, round * PER_SLICE);
-          const b = await slice(first ? ours : bare, tokens, round * PER_SLICE);
-          const [b0, o0] = first ? [a, b] : [b, a];
-          bareRounds.push(b0);
-          oursRounds.push(o0);
-          differences.push(o0 - b0);
+          // Every order of the three in turn, so a trend within a round favours none of them.
+          const order = ORDERS[round % ORDERS.length] as readonly number[];
+          for (const index of order)
+            (cpu[index] as number[])[round] = await slice(sides[index] as Side, tokens, round * PER_SLICE);
         }
+        const [bareRounds, floorRounds, oursRounds] = cpu as [number[], number[], number[]];
+        const minus = (a: number[], b: number[]) => a.map((value, i) => value - (b[i] as number));
+        const differences = minus(oursRounds, bareRounds);
         results.push({
           framework,
           mode,
           bareUs: median(bareRounds),
           oursUs: median(oursRounds),
+          floorUs: median(floorRounds),
           differences,
           overUs: median(differences),
+          floorDifferences: minus(floorRounds, bareRounds),
+          overFloorDifferences: minus(oursRounds, floorRounds),
         });
-        process.stderr.write(`adapter-cost: ${framework} ${mode} +${median(differences).toFixed(2)} µs\n`);
+        process.stderr.write(
+          `adapter-cost: ${framework} ${mode} +${median(differences).toFixed(2)} µs (floor +${median(minus(floorRounds, bareRounds)).toFixed(2)})\n`,
+        );
       }
     } finally {
-      bare.server.closeAllConnections?.();
-      ours.server.closeAllConnections?.();
-      await Promise.all([bare, ours].map((side) => new Promise((done) => side.server.close(done))));
+      for (const side of sides) side.server.closeAllConnections?.();
+      await Promise.all(sides.map((side) => new Promise((done) => side.server.close(done))));
     }
   }
   await idp.close();
