@@ -55,21 +55,31 @@ describe("the verified-token cache", () => {
     );
   });
 
-  it("stops serving a cached token once its key has left the JWKS", async () => {
+  // `verify(token)` runs the pipeline's cache lookup; a request with `Authorization: Bearer` is
+  // answered by the cached-Bearer shortcut before the stages run. Both must stop at the retirement.
+  it.each([
+    ["verify(token)", (fx: Fixture, token: string) => fx.verifier.verify(token)],
+    [
+      "a Bearer request",
+      (fx: Fixture, token: string) => fx.verifier.authenticate({ headers: { authorization: `Bearer ${token}` } }),
+    ],
+  ])("stops serving a cached token once its key has left the JWKS, through %s", async (_, check) => {
     const fx = await start();
     const token = await fx.idp.sign(goodClaims(fx.idp, { exp: fx.clock.seconds() + 3600 }, fx.clock.now()));
-    await fx.verifier.verify(token);
-    await fx.verifier.verify(token);
+    await check(fx, token);
+    await check(fx, token);
     expect(fx.verifier.stats().cachedTokens).toBe(1);
+    await check(fx, token);
+    expect(fx.verifier.stats().cacheHits).toBe(1);
     const next = await fx.idp.rotate("ES256");
     fx.clock.advance(10 * 60_000 + 1000); // past the key set's freshness: a refresh is due
     // The hit that finds the key set stale starts a refresh; the refresh retires the old key.
-    await fx.verifier.verify(token).catch(() => undefined);
+    await check(fx, token).catch(() => undefined);
     await vi.waitFor(() => expect(fx.idp.jwksHits).toBeGreaterThanOrEqual(2), {
       timeout: 2000,
       interval: 10,
     });
-    await vi.waitFor(async () => expectInvalidToken(fx.verifier.verify(token), ["unknown_key"]), {
+    await vi.waitFor(async () => expectInvalidToken(check(fx, token), ["unknown_key"]), {
       timeout: 2000,
       interval: 20,
     });

@@ -30,6 +30,7 @@ import { resolveOptions } from "./options/resolve-options.js";
 import type { ResolvedIssuer, ResolvedOptions } from "./options/resolved-options.js";
 import { createOutboundBudget } from "./outbound/budget.js";
 import { checkBinding, type SenderChecks } from "./pipeline/binding.js";
+import { cachedBearer, usesCachedBearer } from "./pipeline/cached-bearer.js";
 import { acceptedUntilMs, checkClaimPredicates, checkClaims, readBinding } from "./pipeline/claims.js";
 import { type DecodedToken, decodeUntrusted, deepFreeze } from "./pipeline/decode.js";
 import { findCredentials, isB64Token } from "./pipeline/extract.js";
@@ -319,6 +320,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return verifyBound(credentials.token, credentials.scheme, request, options, true, event);
   }
 
+  // The cache when a plain Bearer request's cached token can be answered before the stages run
+  // (pipeline/cached-bearer.ts says when that gives the same answer as the whole pipeline).
+  const shortcut =
+    cache !== undefined && usesCachedBearer(resolved, introspector !== undefined, senderChecks)
+      ? cache
+      : undefined;
+
+  /** A request's verification: its cached AuthResult when the shortcut has one, else the pipeline. */
+  function authenticateUnobserved(
+    request: RequestLike,
+    options: AuthenticateOptions<unknown> | undefined,
+  ): Eventually<AuthResult> {
+    if (shortcut !== undefined) {
+      const hit = cachedBearer(request, shortcut, now());
+      if (hit !== undefined) return hit;
+    }
+    return authenticateRequest(request, options, undefined);
+  }
+
   /**
    * Runs a verification observed on the diagnostics channels (only while anyone listens): published,
    * and traced when anyone traces. Synchronous as long as nobody traces and the answer is at hand.
@@ -340,7 +360,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     try {
       result = isVerificationObserved()
         ? observed((event) => authenticateRequest(like, opts, event))
-        : authenticateRequest(like, opts, undefined);
+        : authenticateUnobserved(like, opts);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -387,10 +407,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
             event,
           ),
         );
-      return authenticateRequest(
+      return authenticateUnobserved(
         request as RequestLike,
         options as AuthenticateOptions<unknown> | undefined,
-        undefined,
       );
     },
     assertScopes(auth: AuthResult, scopes: readonly string[]): void {

@@ -60,7 +60,12 @@ export class TokenCache {
   private lastToken = "";
   private lastMark = 0;
 
-  get(token: string, nowMs: number): TokenCacheEntry | undefined {
+  /**
+   * The entry of `token` while it may be served at `nowMs`. With `unboundOnly`, an entry of a
+   * sender-bound token is left where it is and not counted: the caller leaves it to the pipeline,
+   * which looks it up again.
+   */
+  get(token: string, nowMs: number, unboundOnly = false): TokenCacheEntry | undefined {
     const mark = fingerprint(token);
     this.lastToken = token;
     this.lastMark = mark;
@@ -70,6 +75,7 @@ export class TokenCache {
       this.entries.delete(mark);
       return undefined;
     }
+    if (unboundOnly && entry.auth.binding !== undefined) return undefined;
     this.hits++;
     return entry;
   }
