@@ -61,7 +61,8 @@ describe("the verified-token cache", () => {
     ["verify(token)", (fx: Fixture, token: string) => fx.verifier.verify(token)],
     [
       "a Bearer request",
-      (fx: Fixture, token: string) => fx.verifier.authenticate({ headers: { authorization: `Bearer ${token}` } }),
+      (fx: Fixture, token: string) =>
+        fx.verifier.authenticate({ headers: { authorization: `Bearer ${token}` } }),
     ],
   ])("stops serving a cached token once its key has left the JWKS, through %s", async (_, check) => {
     const fx = await start();

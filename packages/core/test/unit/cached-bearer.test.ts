@@ -6,7 +6,12 @@
  * revocation check, a sender-bound token). The request path is used throughout, because `verify(token)`
  * never takes the shortcut.
  */
-import { type AuthResult, createVerifier, type RequestLike, type VerifierOptions } from "@resource-guard/core";
+import {
+  type AuthResult,
+  createVerifier,
+  type RequestLike,
+  type VerifierOptions,
+} from "@resource-guard/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestIdp, type TestIdp } from "../../../../test/support/idp.js";
 
@@ -75,7 +80,9 @@ describe("the cached-Bearer shortcut", () => {
     await cached(verifier, token);
     expect(
       failure(() =>
-        verifier.authenticateMaybeSync({ headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] } }),
+        verifier.authenticateMaybeSync({
+          headers: { authorization: [`Bearer ${token}`, `Bearer ${token}`] },
+        }),
       ),
     ).toEqual({ status: 400, code: "invalid_request", reason: "multiple_headers" });
     // Fetch Headers join the two into one value, which is no token: 400 as well, never the cached result.
@@ -94,7 +101,9 @@ describe("the cached-Bearer shortcut", () => {
     const token = await idp.sign({ aud: AUDIENCE });
     await cached(verifier, token);
     expect(
-      failure(() => verifier.authenticateMaybeSync({ ...bearer(token), url: `/orders?access_token=${token}` })),
+      failure(() =>
+        verifier.authenticateMaybeSync({ ...bearer(token), url: `/orders?access_token=${token}` }),
+      ),
     ).toEqual({ status: 400, code: "invalid_request", reason: "multiple_methods" });
   });
 
@@ -114,7 +123,10 @@ describe("the cached-Bearer shortcut", () => {
   it("hands a sender-bound cached token to the pipeline, and counts its hit once", async () => {
     // Loosened on purpose: a DPoP-bound token presented as Bearer passes, so it is cached and served.
     const verifier = verifierFor({ rejectDPoPBoundTokens: false });
-    const token = await idp.sign({ aud: AUDIENCE, cnf: { jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" } });
+    const token = await idp.sign({
+      aud: AUDIENCE,
+      cnf: { jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" },
+    });
     const admitted = await cached(verifier, token);
     expect(admitted.binding).toEqual({ kind: "dpop", jkt: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" });
     const hits = verifier.stats().cacheHits;
