@@ -6,6 +6,8 @@
  *
  * Each step runs synchronously when it can: a cached token, or a token whose keys are cached, is
  * decided without waiting, and only a key fetch (or a check that needs I/O) makes the path async.
+ * Ahead of the stages, a plain Bearer request whose token is cached and unbound is answered from the
+ * cache at once (pipeline/cached-bearer.ts), where the options let that give the stages' answer.
  */
 import { TokenCache } from "./cache/token-cache.js";
 import { createDPoPCheck } from "./dpop/check-proof.js";
