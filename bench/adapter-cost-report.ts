@@ -55,18 +55,41 @@ export function renderAdapterCostSection(report: AdapterCostReport | undefined):
   return out;
 }
 
+/** Met when the whole interval is at or under `bound`, missed when all of it is above, else unresolved. */
+function judge(
+  differences: readonly number[],
+  bound: number,
+): { measured: string; met: boolean | undefined } {
+  const [low, high] = interval(differences);
+  const met = high <= bound ? true : low > bound ? false : undefined;
+  return {
+    measured: `${signed(median(differences))} µs (95 % interval ${signed(low)} to ${signed(high)})${met === undefined ? " (not resolved at this machine's noise)" : ""}`,
+    met,
+  };
+}
+
+/**
+ * The issue's target per framework and token mix (≤ 1 µs over bare), and beside it the bench's own
+ * reading of the issue's title, "at the cost of a Map lookup": ≤ 1 µs over the floor, the same
+ * framework with a hand-written Map lookup (bench/floor-apps.ts).
+ */
 export function checkAdapterCostTargets(report: AdapterCostReport | undefined): TargetCheck[] {
-  return (report?.results ?? []).map((r) => {
-    const [low, high] = interval(r.differences);
-    const met = high <= 1 ? true : low > 1 ? false : undefined;
-    return {
-      target: `In process, ${r.mode === "hot" ? "one hot token" : "1,000 rotating tokens"}: ${LABELS[r.framework] ?? r.framework} + resource-guard costs ≤ 1 µs of server CPU per request over bare`,
-      measured:
-        `${signed(r.overUs)} µs (95 % interval ${signed(low)} to ${signed(high)})${met === undefined ? " (not resolved at this machine's noise)" : ""}` +
-        (r.floorDifferences?.length
-          ? `; a hand-written Map lookup: ${withInterval(r.floorDifferences)} µs`
-          : ""),
-      met,
-    };
+  return (report?.results ?? []).flatMap((r) => {
+    const where = `In process, ${r.mode === "hot" ? "one hot token" : "1,000 rotating tokens"}: ${LABELS[r.framework] ?? r.framework} + resource-guard costs ≤ 1 µs of server CPU per request`;
+    const overBare = judge(r.differences, 1);
+    const checks: TargetCheck[] = [
+      {
+        target: `${where} over bare`,
+        measured:
+          overBare.measured +
+          (r.floorDifferences?.length
+            ? `; a hand-written Map lookup: ${withInterval(r.floorDifferences)} µs`
+            : ""),
+        met: overBare.met,
+      },
+    ];
+    if (r.overFloorDifferences?.length)
+      checks.push({ target: `${where} over a hand-written Map lookup`, ...judge(r.overFloorDifferences, 1) });
+    return checks;
   });
 }
