@@ -219,11 +219,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // RFC 7662: a token that is not a JWS compact JWT is opaque, and only its issuer can judge it.
     if (introspector !== undefined && isOpaqueToken(token)) return introspector.verify(token, nowMs);
     if (cache !== undefined) {
-      const hit = cache.get(token, nowMs);
+      const hit = cache.serve(token, nowMs);
       if (hit !== undefined) {
-        hit.source.refreshIfStale(nowMs);
         if (event !== undefined) event.cached = true;
-        return hit.auth;
+        return hit;
       }
     }
     if (introspector?.jwts) {

@@ -61,11 +61,20 @@ export class TokenCache {
   private lastMark = 0;
 
   /**
-   * The entry of `token` while it may be served at `nowMs`. With `unboundOnly`, an entry of a
-   * sender-bound token is left where it is and not counted: the caller leaves it to the pipeline,
-   * which looks it up again.
+   * A hit as the verifier serves it: the cached AuthResult, after starting its key set's refresh when
+   * one is due (the refresh is what retires keys). With `unboundOnly`, a sender-bound token's entry is
+   * left where it is and not counted: that caller hands the request to the pipeline, which looks again.
    */
-  get(token: string, nowMs: number, unboundOnly = false): TokenCacheEntry | undefined {
+  serve(token: string, nowMs: number, unboundOnly = false): AuthResult | undefined {
+    const entry = this.find(token, nowMs);
+    if (entry === undefined || (unboundOnly && entry.auth.binding !== undefined)) return undefined;
+    this.hits++;
+    entry.source.refreshIfStale(nowMs);
+    return entry.auth;
+  }
+
+  /** The entry of `token` while it may be served at `nowMs` (its key still in its set). */
+  private find(token: string, nowMs: number): TokenCacheEntry | undefined {
     const mark = fingerprint(token);
     this.lastToken = token;
     this.lastMark = mark;
@@ -75,8 +84,6 @@ export class TokenCache {
       this.entries.delete(mark);
       return undefined;
     }
-    if (unboundOnly && entry.auth.binding !== undefined) return undefined;
-    this.hits++;
     return entry;
   }
 

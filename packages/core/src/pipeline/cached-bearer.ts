@@ -15,6 +15,7 @@ import type { TokenCache } from "../cache/token-cache.js";
 import type { ResolvedOptions } from "../options/resolved-options.js";
 import type { AuthResult, RequestLike } from "../types.js";
 import type { SenderChecks } from "./binding.js";
+import { startsWithScheme } from "./extract.js";
 
 /** Whether a verifier with these options may answer from `cachedBearer` at all. */
 export function usesCachedBearer(
@@ -32,36 +33,28 @@ export function usesCachedBearer(
   );
 }
 
-// "bearer " as char codes, lower case; the scheme is matched without regard to case (RFC 7235 §2.1).
-const B = 0x62;
-const E = 0x65;
-const A = 0x61;
-const R = 0x72;
 const SP = 0x20;
 
 /** The cached, unbound AuthResult of a plain Bearer request, or undefined for the whole pipeline. */
 export function cachedBearer(request: RequestLike, cache: TokenCache, nowMs: number): AuthResult | undefined {
-  const headers = request.headers as Record<string, unknown> | null | undefined;
+  // Not a request at all (null, a string): the pipeline answers that, with its 401.
+  const headers = (request as RequestLike | null | undefined)?.headers as
+    | Record<string, unknown>
+    | null
+    | undefined;
   if (headers == null) return undefined;
   // Fetch Headers join repeated fields with ", ": such a value is no cached token, so it misses.
   const value =
     typeof headers.get === "function"
       ? (headers as unknown as Headers).get("authorization")
       : headers.authorization;
+  // "Bearer" in any case, then exactly one space (more are the pipeline's to skip).
   if (
     typeof value !== "string" ||
     value.charCodeAt(6) !== SP ||
     value.charCodeAt(7) === SP ||
-    (value.charCodeAt(0) | SP) !== B ||
-    (value.charCodeAt(1) | SP) !== E ||
-    (value.charCodeAt(2) | SP) !== A ||
-    (value.charCodeAt(3) | SP) !== R ||
-    (value.charCodeAt(4) | SP) !== E ||
-    (value.charCodeAt(5) | SP) !== R
+    !startsWithScheme(value, "bearer")
   )
     return undefined;
-  const hit = cache.get(value.slice(7), nowMs, true);
-  if (hit === undefined) return undefined;
-  hit.source.refreshIfStale(nowMs);
-  return hit.auth;
+  return cache.serve(value.slice(7), nowMs, true);
 }

@@ -51,7 +51,7 @@ function checkTokenSyntax(token: string, options: Options): string {
 }
 
 /** True when `value` starts with `name` (lower-case ASCII) compared without regard to case, no copy made. */
-function startsWithScheme(value: string, name: string): boolean {
+export function startsWithScheme(value: string, name: string): boolean {
   for (let i = 0; i < name.length; i++) {
     // ASCII letters only: OR-ing 0x20 lower-cases A-Z and leaves a-z as they are.
     if ((value.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;

@@ -74,6 +74,17 @@ describe("the cached-Bearer shortcut", () => {
     for (const request of requests) expect(verifier.authenticateMaybeSync(request)).toBe(admitted);
   });
 
+  it("leaves a request that is no request to the pipeline: 401 without an error code, not a crash", async () => {
+    const verifier = verifierFor();
+    await cached(verifier, await idp.sign({ aud: AUDIENCE }));
+    for (const request of [null, undefined, "Bearer x", {}, { headers: null }])
+      expect(failure(() => verifier.authenticateMaybeSync(request as unknown as RequestLike))).toEqual({
+        status: 401,
+        code: undefined,
+        reason: "no_credentials",
+      });
+  });
+
   it("answers a repeated Authorization header 400, cached token or not", async () => {
     const verifier = verifierFor();
     const token = await idp.sign({ aud: AUDIENCE });
