@@ -11,9 +11,9 @@
  * Not a verifier to copy: no key retirement, no error answers beyond a bare status, no checks of
  * anything but expiry and the one scope on a hit.
  */
-import "reflect-metadata";
 import type { Server } from "node:http";
 import type { AppSettings, Framework } from "./http-apps.js";
+import { nestServer } from "./http-apps-hono-nest.js";
 import { createLimitVerifier } from "./limit-verifier.js";
 
 const BODY = { ok: true };
@@ -145,22 +145,8 @@ async function honoFloor(lookup: FloorLookup): Promise<Server> {
 }
 
 async function nestFloor(platform: "express" | "fastify", lookup: FloorLookup): Promise<Server> {
-  const { Controller, ForbiddenException, Get, Module, UnauthorizedException } = await import(
-    "@nestjs/common"
-  );
-  const { APP_GUARD, NestFactory } = await import("@nestjs/core");
-  const adapter =
-    platform === "express"
-      ? new (await import("@nestjs/platform-express")).ExpressAdapter()
-      : new (await import("@nestjs/platform-fastify")).FastifyAdapter();
-  class OrdersController {
-    orders() {
-      return BODY;
-    }
-  }
-  const method = Object.getOwnPropertyDescriptor(OrdersController.prototype, "orders")!;
-  Get("orders")(OrdersController.prototype, "orders", method);
-  Controller()(OrdersController);
+  const { ForbiddenException, UnauthorizedException } = await import("@nestjs/common");
+  const { APP_GUARD } = await import("@nestjs/core");
   // A global guard, as the adapter installs its own: no per-route metadata read, the one scope fixed.
   class FloorGuard {
     canActivate(context: Untyped): boolean {
@@ -173,13 +159,7 @@ async function nestFloor(platform: "express" | "fastify", lookup: FloorLookup): 
       return true;
     }
   }
-  class BenchModule {}
-  Module({ controllers: [OrdersController], providers: [{ provide: APP_GUARD, useClass: FloorGuard }] })(
-    BenchModule,
-  );
-  const app = await NestFactory.create(BenchModule, adapter, { logger: false });
-  await app.listen(0, "127.0.0.1");
-  return app.getHttpServer() as Server;
+  return nestServer(platform, undefined, [{ provide: APP_GUARD, useClass: FloorGuard }]);
 }
 
 /** The floor server of `framework` (see the top of this file). */

@@ -33,7 +33,15 @@ async function honoServer(settings?: AppSettings): Promise<Server> {
   return server;
 }
 
-async function nestServer(platform: "express" | "fastify", settings?: AppSettings): Promise<Server> {
+/**
+ * A NestJS app serving `GET /orders`: bare, with resource-guard (`settings`), or with other global
+ * `providers` (the floor of bench/floor-apps.ts passes its guard here).
+ */
+export async function nestServer(
+  platform: "express" | "fastify",
+  settings?: AppSettings,
+  providers: unknown[] = [],
+): Promise<Server> {
   const { Controller, Get, Module } = await import("@nestjs/common");
   const { NestFactory } = await import("@nestjs/core");
   const adapter =
@@ -56,7 +64,7 @@ async function nestServer(platform: "express" | "fastify", settings?: AppSetting
   }
   Controller()(OrdersController);
   class BenchModule {}
-  Module({ imports, controllers: [OrdersController] })(BenchModule);
+  Module({ imports, controllers: [OrdersController], providers: providers as never[] })(BenchModule);
   const app = await NestFactory.create(BenchModule, adapter, { logger: false });
   await app.listen(0, "127.0.0.1");
   return app.getHttpServer() as Server;
