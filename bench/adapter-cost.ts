@@ -53,8 +53,9 @@ export interface AdapterCostReport {
 
 const quick = process.argv.includes("--quick");
 const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/adapter-cost.json";
-// Many short pairs: a VM's speed drifts over seconds, so bare and ours are compared 50 requests at a
-// time, and the 95 % interval of the median of 400 such differences is what the target is judged on.
+// Many short rounds: a VM's speed drifts over seconds, so the sides are compared 50 requests at a
+// time, and the 95 % interval of the median of 396 such differences (66 of each of the six orders)
+// is what a target is judged on.
 const ROUNDS = quick ? 60 : 396;
 const PER_SLICE = quick ? 30 : 50;
 // The six orders of bare (0), floor (1) and ours (2).

@@ -29,7 +29,7 @@ interface FloorEntry {
   readonly untilMs: number;
 }
 
-/** `token` → its entry, or undefined for a missing or bad token (a cached lookup, then the limit). */
+/** An `Authorization` value → its entry, or undefined for a missing or bad token (a cached lookup, then the limit). */
 type FloorLookup = (header: string | undefined) => FloorEntry | undefined;
 
 async function floorLookup(s: AppSettings): Promise<FloorLookup> {
