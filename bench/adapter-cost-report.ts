@@ -10,7 +10,7 @@ import type { AdapterCostReport } from "./adapter-cost.js";
 import { median } from "./stats.js";
 import type { TargetCheck } from "./targets.js";
 
-const LABELS: Record<string, string> = {
+export const FRAMEWORK_LABELS: Record<string, string> = {
   express: "Express",
   koa: "Koa",
   fastify: "Fastify",
@@ -50,7 +50,7 @@ export function renderAdapterCostSection(report: AdapterCostReport | undefined):
   );
   for (const r of report.results)
     out.push(
-      `| ${LABELS[r.framework] ?? r.framework} | ${r.mode === "hot" ? "one hot token" : "1,000 rotating"} | ${r.bareUs.toFixed(1)} | ${r.floorUs?.toFixed(1) ?? "–"} | ${r.oursUs.toFixed(1)} | ${withInterval(r.floorDifferences)} | ${withInterval(r.differences)} | ${withInterval(r.overFloorDifferences)} |`,
+      `| ${FRAMEWORK_LABELS[r.framework] ?? r.framework} | ${r.mode === "hot" ? "one hot token" : "1,000 rotating"} | ${r.bareUs.toFixed(1)} | ${r.floorUs?.toFixed(1) ?? "–"} | ${r.oursUs.toFixed(1)} | ${withInterval(r.floorDifferences)} | ${withInterval(r.differences)} | ${withInterval(r.overFloorDifferences)} |`,
     );
   return out;
 }
@@ -75,7 +75,7 @@ function judge(
  */
 export function checkAdapterCostTargets(report: AdapterCostReport | undefined): TargetCheck[] {
   return (report?.results ?? []).flatMap((r) => {
-    const where = `In process, ${r.mode === "hot" ? "one hot token" : "1,000 rotating tokens"}: ${LABELS[r.framework] ?? r.framework} + resource-guard costs ≤ 1 µs of server CPU per request`;
+    const where = `In process, ${r.mode === "hot" ? "one hot token" : "1,000 rotating tokens"}: ${FRAMEWORK_LABELS[r.framework] ?? r.framework} + resource-guard costs ≤ 1 µs of server CPU per request`;
     const overBare = judge(r.differences, 1);
     const checks: TargetCheck[] = [
       {

@@ -15,11 +15,9 @@
  * speed cancels out. Every response must be a 200 or the run aborts.
  */
 import { writeFileSync } from "node:fs";
-import type { RequestListener, Server } from "node:http";
-import { inject } from "light-my-request";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
-import { buildFloor } from "./floor-apps.js";
-import { APP_CONFIGS, type AppSettings, type Framework } from "./http-apps.js";
+import type { AppSettings, Framework } from "./http-apps.js";
+import { buildSides, call, closeSides, FRAMEWORKS, ORDERS, type Side } from "./in-memory-sides.js";
 import { pinSelf } from "./machine.js";
 import { median } from "./stats.js";
 
@@ -58,63 +56,6 @@ const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/a
 // is what a target is judged on.
 const ROUNDS = quick ? 60 : 396;
 const PER_SLICE = quick ? 30 : 50;
-// The six orders of bare (0), floor (1) and ours (2).
-const ORDERS = [
-  [0, 1, 2],
-  [2, 1, 0],
-  [1, 0, 2],
-  [2, 0, 1],
-  [0, 2, 1],
-  [1, 2, 0],
-] as const;
-const FRAMEWORKS: readonly Framework[] = [
-  "express",
-  "koa",
-  "fastify",
-  "hono",
-  "nestjs-express",
-  "nestjs-fastify",
-];
-
-interface Side {
-  listener: RequestListener;
-  server: Server;
-}
-
-async function build(id: string, settings: AppSettings): Promise<Side> {
-  const config = APP_CONFIGS.find((c) => c.id === id);
-  if (!config) throw new Error(`no server ${id}`);
-  return sideOf(id, await config.build(settings));
-}
-
-function sideOf(id: string, server: Server): Side {
-  const [listener] = server.listeners("request") as RequestListener[];
-  if (!listener) throw new Error(`${id}: no request listener`);
-  return { listener, server };
-}
-
-/**
- * Each token's `Authorization` header as bytes: every request gets a new flat string made from them,
- * as Node's HTTP parser gives every request. (A template string would be a rope that only the side
- * that reads the header pays to flatten, and one string reused would carry its hash from the last
- * request into a Map lookup.) Making it costs every side alike.
- */
-const headerBytes = new Map<string, Buffer>();
-
-async function call(side: Side, token: string): Promise<void> {
-  let bytes = headerBytes.get(token);
-  if (bytes === undefined) {
-    bytes = Buffer.from(`Bearer ${token}`, "latin1");
-    headerBytes.set(token, bytes);
-  }
-  const res = await inject(side.listener as never, {
-    method: "GET",
-    url: "/orders",
-    headers: { authorization: bytes.toString("latin1"), host: "127.0.0.1" },
-  });
-  if (res.statusCode !== 200) throw new Error(`answered ${res.statusCode}: ${res.payload.slice(0, 200)}`);
-}
-
 /** CPU µs per request over `PER_SLICE` requests, the tokens taken in turn from `tokens`. */
 async function slice(side: Side, tokens: readonly string[], start: number): Promise<number> {
   const cpu0 = process.cpuUsage();
@@ -131,10 +72,8 @@ async function main(): Promise<void> {
   const settings: AppSettings = { issuer: idp.issuer, audience: AUDIENCE, jwksUri: idp.jwksUri };
   const results: AdapterCostResult[] = [];
   for (const framework of FRAMEWORKS) {
-    const bare = await build(framework, settings);
-    const ours = await build(`${framework}-rg`, settings);
-    const floor = sideOf(`${framework}-floor`, await buildFloor(framework, settings));
-    const sides = [bare, floor, ours];
+    const sides = await buildSides(framework, settings);
+    const [, floor, ours] = sides;
     try {
       for (const [mode, tokens] of [
         ["hot", [hot as string]],
@@ -174,8 +113,7 @@ async function main(): Promise<void> {
         );
       }
     } finally {
-      for (const side of sides) side.server.closeAllConnections?.();
-      await Promise.all(sides.map((side) => new Promise((done) => side.server.close(done))));
+      await closeSides(sides);
     }
   }
   await idp.close();

@@ -3,7 +3,8 @@
  * bench and the memory bench as child processes, runs the HTTP bench from here, then writes
  * bench/results.md, bench/results.svg and the raw JSON in bench/.raw/.
  *
- * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection,replay-store,observability,adapter-cost` (run some phases; the
+ * Flags: `--quick` (a smoke run of a minute or two, written to bench/.raw/quick/ only), `--only=micro,http,memory,dpop,introspection,replay-store,observability,adapter-cost` (run some phases;
+ * `adapter-instructions`, under Valgrind, runs only when named; the
  * others are read back from bench/.raw/; `--only=report` runs none and only re-renders the outputs;
  * missing phases come from a previous run's raw files), `--configs=koa,koa-rg`
  * (HTTP: only these servers; for investigating one comparison).
@@ -13,6 +14,8 @@ import { once } from "node:events";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AdapterCostReport } from "./adapter-cost.js";
 import { checkAdapterCostTargets, renderAdapterCostSection } from "./adapter-cost-report.js";
+import type { InstructionReport } from "./adapter-instructions.js";
+import { renderAdapterInstructionsSection } from "./adapter-instructions-report.js";
 import { renderChart } from "./chart.js";
 import type { DPoPReport } from "./dpop.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
@@ -131,6 +134,11 @@ async function main(): Promise<void> {
     log("bench: adapter-cost");
     await child("adapter-cost");
   }
+  // Not in the default run (about half an hour under Valgrind): `--only=adapter-instructions`.
+  if (phases.has("adapter-instructions")) {
+    log("bench: adapter-instructions (under Valgrind)");
+    await child("adapter-instructions");
+  }
   if (phases.has("memory")) {
     log("bench: memory");
     await child("memory", ["--expose-gc"]);
@@ -164,6 +172,7 @@ async function main(): Promise<void> {
   const replayStore = readRaw<ReplayStoreReport>("replay-store");
   const observability = readRaw<ObservabilityReport>("observability");
   const adapterCost = readRaw<AdapterCostReport>("adapter-cost");
+  const adapterInstructions = readRaw<InstructionReport>("adapter-instructions");
   const memory = readRaw<MemoryReport>("memory");
   const httpRun = readRaw<HttpRun>("http");
   const dpop = readRaw<DPoPReport>("dpop");
@@ -204,7 +213,7 @@ async function main(): Promise<void> {
   writeFileSync(`${RAW}/summary.json`, JSON.stringify(summary, null, 2));
   writeFileSync(
     `${OUT}/results.md`,
-    `${renderResults(summary)}${[...renderReplayStoreSection(replayStore), ...renderObservabilitySection(observability), ...renderAdapterCostSection(adapterCost)].join("\n")}\n`,
+    `${renderResults(summary)}${[...renderReplayStoreSection(replayStore), ...renderObservabilitySection(observability), ...renderAdapterCostSection(adapterCost), ...renderAdapterInstructionsSection(adapterInstructions)].join("\n")}\n`,
   );
   const caption = `${machine.cpuModel}, Node ${machine.node}, ${machine.date.slice(0, 10)}${quick ? " (quick run)" : ""}. Source: bench/results.md`;
   writeFileSync(`${OUT}/results.svg`, renderChart(micro?.results ?? [], httpRun?.results ?? [], caption));
