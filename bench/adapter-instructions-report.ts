@@ -1,22 +1,19 @@
 /**
  * How the adapter-instructions bench reads in results.md: per framework and token mix, the
  * instructions a request runs in the bare framework, and what the floor (a hand-written Map lookup)
- * and resource-guard add to it, each the median of the rounds' paired differences with the middle
- * half of them. Evidence beside the CPU-time target of adapter-cost, not a target of its own.
+ * and resource-guard add to it, from each side's typical block (bench/adapter-instructions.ts says
+ * which). Evidence beside the CPU-time target of adapter-cost, not a target of its own.
  */
 
 import { FRAMEWORK_LABELS } from "./adapter-cost-report.js";
 import type { InstructionReport } from "./adapter-instructions.js";
-import { median } from "./stats.js";
 
-const signed = (value: number) =>
-  `${value >= 0 ? "+" : "−"}${Math.abs(Math.round(value)).toLocaleString("en-US")}`;
+const count = (value: number) => Math.abs(Math.round(value)).toLocaleString("en-US");
+const signed = (value: number) => `${value >= 0 ? "+" : "−"}${count(value)}`;
 
-/** The median of paired differences and, in brackets, their middle half (the quartiles). */
-function withQuartiles(differences: readonly number[]): string {
-  const sorted = [...differences].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))] as number;
-  return `${signed(median(sorted))} (${signed(at(0.25))} to ${signed(at(0.75))})`;
+/** How far below a side's typical block its lowest one went: how well the figure is pinned down. */
+function agreement(blocks: readonly number[], typical: number): number {
+  return typical - Math.min(...blocks);
 }
 
 export function renderAdapterInstructionsSection(report: InstructionReport | undefined): string[] {
@@ -30,16 +27,25 @@ export function renderAdapterInstructionsSection(report: InstructionReport | und
   out.push(
     "The servers of the adapter-cost phase (bare, the floor of a hand-written Map lookup, resource-guard; route, scope " +
       "check and error handler as users write them), driven in memory under Valgrind's callgrind, which counts every " +
-      `instruction a block of ${report.requestsPerBlock} requests runs (Node ${report.node} with --predictable, after a ` +
-      "warm-up; garbage collection left out, allocation counted). Counts do not depend on the machine's speed or load. " +
-      `Median of ${report.rounds} rounds' paired differences, with their middle half.`,
+      `instruction a block of ${report.requestsPerBlock} requests runs (Node ${report.node} with --predictable${report.date ? `, ${report.date.slice(0, 10)}` : ""}, after a ` +
+      "warm-up; a minor GC before every block, so that none is due in it: allocation is counted, collecting it is not). " +
+      "Counts do not depend on the machine's speed or load. " +
+      `Each side's figure is the lower quartile of its ${report.rounds} blocks: a major GC or a compilation ` +
+      "that still lands in a block only ever adds to it. The last column says how far below that figure any block of the " +
+      "three sides went.",
     "",
-    "| framework | tokens | bare instructions/request | floor over bare | resource-guard over bare | resource-guard over floor |",
-    "|---|---|--:|--:|--:|--:|",
+    "| framework | tokens | bare instructions/request | floor over bare | resource-guard over bare | resource-guard over floor | lowest block below |",
+    "|---|---|--:|--:|--:|--:|--:|",
   );
-  for (const r of report.results)
-    out.push(
-      `| ${FRAMEWORK_LABELS[r.framework] ?? r.framework} | ${r.mode === "hot" ? "one hot token" : "1,000 rotating"} | ${Math.round(r.bare).toLocaleString("en-US")} | ${withQuartiles(r.floorOverBare)} | ${withQuartiles(r.oursOverBare)} | ${withQuartiles(r.oursOverFloor)} |`,
+  for (const r of report.results) {
+    const below = Math.max(
+      agreement(r.blocks.bare, r.bare),
+      agreement(r.blocks.floor, r.floor),
+      agreement(r.blocks.ours, r.ours),
     );
+    out.push(
+      `| ${FRAMEWORK_LABELS[r.framework] ?? r.framework} | ${r.mode === "hot" ? "one hot token" : "1,000 rotating"} | ${count(r.bare)} | ${signed(r.floor - r.bare)} | ${signed(r.ours - r.bare)} | ${signed(r.ours - r.floor)} | ${count(below)} |`,
+    );
+  }
   return out;
 }
