@@ -15,6 +15,7 @@
  * speed cancels out. Every response must be a 200 or the run aborts.
  */
 import { writeFileSync } from "node:fs";
+import { outPathOf } from "./args.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
 import type { AppSettings, Framework } from "./http-apps.js";
 import { buildSides, call, closeSides, FRAMEWORKS, ORDERS, type Side } from "./in-memory-sides.js";
@@ -50,7 +51,7 @@ export interface AdapterCostReport {
 }
 
 const quick = process.argv.includes("--quick");
-const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/adapter-cost.json";
+const outPath = outPathOf("adapter-cost");
 // Many short rounds: a VM's speed drifts over seconds, so the sides are compared 50 requests at a
 // time, and the 95 % interval of the median of 396 such differences (66 of each of the six orders)
 // is what a target is judged on.

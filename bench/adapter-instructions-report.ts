@@ -21,7 +21,7 @@ export function renderAdapterInstructionsSection(report: InstructionReport | und
   if (!report)
     return [
       ...out,
-      "Not run yet: `pnpm bench --only=adapter-instructions` (needs Valgrind; about half an hour).",
+      "Not run yet: `pnpm bench --only=adapter-instructions` (needs Valgrind; about 25 minutes).",
     ];
   if (report.skipped) return [...out, `Skipped: ${report.skipped}.`];
   out.push(

@@ -25,6 +25,7 @@ import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { outPathOf } from "./args.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
 import type { AppSettings, Framework } from "./http-apps.js";
 import { buildSides, call, closeSides, FRAMEWORKS, ORDERS, type Side } from "./in-memory-sides.js";
@@ -64,7 +65,7 @@ interface InnerInput {
 }
 
 const quick = process.argv.includes("--quick");
-const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/adapter-instructions.json";
+const outPath = outPathOf("adapter-instructions");
 const innerAt = process.argv.indexOf("--inner");
 const ROUNDS = quick ? 4 : 16;
 const PER_BLOCK = quick ? 20 : 50;

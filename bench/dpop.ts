@@ -19,13 +19,14 @@ import { createVerifier } from "@resource-guard/core";
 import { auth as auth0 } from "express-oauth2-jwt-bearer";
 import { decodeJwt } from "jose";
 import { createDPoPClient } from "../test/support/dpop.js";
+import { outPathOf } from "./args.js";
 import { createLimitDPoPCheck } from "./dpop-limit.js";
 import { AUDIENCE, keyFor, startBenchIdp } from "./fixtures.js";
 import { pinSelf } from "./machine.js";
 import { median } from "./stats.js";
 
 const quick = process.argv.includes("--quick");
-const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/dpop.json";
+const outPath = outPathOf("dpop");
 const ROUNDS = quick ? 8 : 20;
 const PER_ROUND = quick ? 300 : 600;
 const URL_ = "https://api.bench.example/orders";

@@ -15,6 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createVerifier, type OutboundBudgetOptions } from "@resource-guard/core";
+import { outPathOf } from "./args.js";
 import { AUDIENCE } from "./fixtures.js";
 import { startIntrospectionEndpoint } from "./introspection-endpoint.js";
 
@@ -48,7 +49,7 @@ export interface IntrospectionReport {
 }
 
 const quick = process.argv.includes("--quick");
-const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/introspection.json";
+const outPath = outPathOf("introspection");
 const ISSUER = "https://idp.bench.example";
 const TOKENS = 1_000;
 const SIMULATED_SECONDS = quick ? 120 : 300;

@@ -11,6 +11,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { outPathOf } from "./args.js";
 import { AUDIENCE } from "./fixtures.js";
 
 export interface MemoryReport {
@@ -32,7 +33,7 @@ export interface MemoryReport {
 }
 
 const quick = process.argv.includes("--quick");
-const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/memory.json";
+const outPath = outPathOf("memory");
 const TOTAL = quick ? 100_000 : 1_000_000;
 const BATCH = 5_000;
 const MAX_ENTRIES = 10_000;

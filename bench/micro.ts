@@ -13,6 +13,7 @@
  * valid token and reject a tampered one before it is timed, or the run aborts.
  */
 import { writeFileSync } from "node:fs";
+import { outPathOf } from "./args.js";
 import { AUDIENCE, BENCH_ALGS, type BenchAlg, mintTokens, startBenchIdp, tamper } from "./fixtures.js";
 import { pinSelf } from "./machine.js";
 import { type BenchContext, MICRO_VERIFIERS, type MicroVerifier, type VerifyFn } from "./micro-verifiers.js";
@@ -60,7 +61,7 @@ interface Combo {
 }
 
 const quick = process.argv.includes("--quick");
-const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/micro.json";
+const outPath = outPathOf("micro");
 const ROUNDS = quick ? 3 : 41;
 const SLICE_MS = quick ? 60 : 30;
 /** Distinct tokens per algorithm: more than the fastest verifier gets through in all rounds. */

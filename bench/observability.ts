@@ -14,6 +14,7 @@
 import { channel, subscribe, tracingChannel, unsubscribe } from "node:diagnostics_channel";
 import { writeFileSync } from "node:fs";
 import { CHANNEL_NAMES, createVerifier, type RequestLike } from "@resource-guard/core";
+import { outPathOf } from "./args.js";
 import { AUDIENCE, mintTokens, startBenchIdp } from "./fixtures.js";
 import { pinSelf } from "./machine.js";
 import { median } from "./stats.js";
@@ -40,7 +41,7 @@ export interface ObservabilityReport {
 }
 
 const quick = process.argv.includes("--quick");
-const outPath = process.argv[process.argv.indexOf("--out") + 1] ?? "bench/.raw/observability.json";
+const outPath = outPathOf("observability");
 const ROUNDS = quick ? 3 : 9;
 const SLICE_MS = quick ? 60 : 200;
 const DISTINCT = quick ? 3_000 : 15_000;
