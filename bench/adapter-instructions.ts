@@ -3,9 +3,10 @@
  * the floor of a hand-written Map lookup, resource-guard; a cached token, the route as users write it)
  * counted in machine instructions per request instead of CPU time. Time on a shared VM moves by more
  * than a microsecond between runs of the same code, and most of what a cached token costs in a server
- * is waiting on cold memory, which differs from machine to machine; the instructions a request runs are
- * the same on any x86-64 machine running this Node, and Valgrind counts them exactly. So this is the
- * figure that says how much work each side does, where the CPU-time figures cannot resolve it.
+ * is waiting on cold memory, which differs from machine to machine; the instructions a request runs
+ * depend on little but the Node build and the CPU's instruction set, and Valgrind counts them
+ * exactly. So this is the figure that says how much work each side does, where the CPU-time figures
+ * cannot resolve it.
  *
  * It runs in two processes. This one (started by bench/main.ts) mints the tokens and serves the keys;
  * it then starts itself under `valgrind --tool=callgrind` (`--inner`), where the three servers are
