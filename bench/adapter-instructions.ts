@@ -159,9 +159,9 @@ class Counter {
  * One side's instructions per request: the lower quartile of its blocks. A block's count is the same
  * from round to round to within about 2 %, except when a garbage collection or a compilation job (on
  * the main thread under --predictable) lands in it, which only ever adds, by up to about a million
- * per request; in such a block the figure is not the request's. The
- * lower quartile is a block free of that as long as a quarter of them are, where a median or paired
- * differences of rounds (the block counts have no drift to pair away) would take the additions in.
+ * per request; in such a block the figure is not the request's. The lower quartile is a block free
+ * of that as long as a quarter of them are, where a median or paired differences of rounds (the
+ * block counts have no drift to pair away) would take the additions in.
  */
 function typical(blocks: readonly number[]): number {
   const sorted = [...blocks].sort((a, b) => a - b);
